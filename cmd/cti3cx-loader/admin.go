@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+func init() {
+	register("migrate", "create the database if needed and apply pending migrations", cmdMigrate)
+	register("tenant", "add, list or change tenants (add|list|set)", cmdTenant)
+	register("token", "issue, list or revoke a tenant's API tokens (issue|list|revoke)", cmdToken)
+}
+
+func cmdMigrate(ctx context.Context, app *App, args []string) error {
+	fs := app.flagSet("migrate", "", "Creates the database named in DATABASE_URL if it does not exist, then applies the embedded migrations in order, each in its own transaction, under an advisory lock (concurrent runs are safe).")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	if app.DatabaseURL == "" {
+		return usageError(errors.New("no database: set DATABASE_URL or --database-url"))
+	}
+	applied, err := schema.MigrateURL(ctx, app.DatabaseURL, app.Logger())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "schema at version %d (%d migration(s) applied)\n", schema.LatestVersion(), len(applied))
+	return nil
+}
+
+func cmdTenant(ctx context.Context, app *App, args []string) error {
+	sub, rest := subcommand(args)
+	switch sub {
+	case "add":
+		return tenantAdd(ctx, app, rest)
+	case "list":
+		return tenantList(ctx, app, rest)
+	case "set":
+		return tenantSet(ctx, app, rest)
+	}
+	fmt.Fprintln(app.Stderr, "Usage: cti3cx-loader tenant add SLUG [flags] | tenant list | tenant set SLUG [flags]")
+	if sub == "--help" || sub == "-h" {
+		return flag.ErrHelp
+	}
+	return usageError(fmt.Errorf("tenant: unknown subcommand %q", sub))
+}
+
+// tenantFlags binds the flags shared by tenant add and tenant set.
+func tenantFlags(fs *flag.FlagSet, t *schema.Tenant) {
+	fs.StringVar(&t.Name, "name", t.Name, "display name")
+	fs.StringVar(&t.DefaultDDD, "ddd", t.DefaultDDD, "default DDD (area code) for numbers written without one, e.g. 47")
+	fs.StringVar(&t.DialFormat, "dial-format", t.DialFormat, "3CX dial format: a preset name or a template (see README); empty for the default 00+DDD+number")
+	fs.StringVar(&t.ContactURL, "contact-url", t.ContactURL, "URL template for consult-phone's url field, e.g. https://crm.example/contact/{id}")
+	fs.BoolVar(&t.Settings.PlaceholderUnknown, "placeholder-unknown", t.Settings.PlaceholderUnknown, "answer unknown callers with a placeholder contact so their calls are journaled")
+}
+
+func tenantAdd(ctx context.Context, app *App, args []string) error {
+	var t schema.Tenant
+	fs := app.flagSet("tenant add", "SLUG [flags]", "Adds a tenant. SLUG is what 3CX sends in the tenant header.")
+	tenantFlags(fs, &t)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+		return err
+	}
+	t.Slug = pos[0]
+	if err := validateTenant(t); err != nil {
+		return err
+	}
+	db, err := app.DB(ctx)
+	if err != nil {
+		return err
+	}
+	t, err = db.CreateTenant(ctx, t)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "tenant %s added (id %d)\n", t.Slug, t.ID)
+	return nil
+}
+
+func tenantSet(ctx context.Context, app *App, args []string) error {
+	var t schema.Tenant
+	fs := app.flagSet("tenant set", "SLUG [flags]", "Changes the given fields of a tenant; the others keep their values.")
+	tenantFlags(fs, &t)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+		return err
+	}
+	db, current, err := app.Tenant(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "name":
+			current.Name = t.Name
+		case "ddd":
+			current.DefaultDDD = t.DefaultDDD
+		case "dial-format":
+			current.DialFormat = t.DialFormat
+		case "contact-url":
+			current.ContactURL = t.ContactURL
+		case "placeholder-unknown":
+			current.Settings.PlaceholderUnknown = t.Settings.PlaceholderUnknown
+		}
+	})
+	if err := validateTenant(current); err != nil {
+		return err
+	}
+	if _, err := db.UpdateTenant(ctx, current); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "tenant %s updated\n", current.Slug)
+	return nil
+}
+
+func tenantList(ctx context.Context, app *App, args []string) error {
+	fs := app.flagSet("tenant list", "", "Lists the tenants.")
+	if _, err := parseArgs(fs, args); err != nil {
+		return err
+	}
+	db, err := app.DB(ctx)
+	if err != nil {
+		return err
+	}
+	ts, err := db.ListTenants(ctx)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "SLUG\tNAME\tDDD\tDIAL FORMAT\tCONTACT URL\tPLACEHOLDER")
+	for _, t := range ts {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", t.Slug, t.Name, t.DefaultDDD, orDefault(t.DialFormat), t.ContactURL, t.Settings.PlaceholderUnknown)
+	}
+	return w.Flush()
+}
+
+func cmdToken(ctx context.Context, app *App, args []string) error {
+	sub, rest := subcommand(args)
+	switch sub {
+	case "issue":
+		return tokenIssue(ctx, app, rest)
+	case "list":
+		return tokenList(ctx, app, rest)
+	case "revoke":
+		return tokenRevoke(ctx, app, rest)
+	}
+	fmt.Fprintln(app.Stderr, "Usage: cti3cx-loader token issue SLUG [--label L] | token list SLUG | token revoke SLUG ID")
+	if sub == "--help" || sub == "-h" {
+		return flag.ErrHelp
+	}
+	return usageError(fmt.Errorf("token: unknown subcommand %q", sub))
+}
+
+func tokenIssue(ctx context.Context, app *App, args []string) error {
+	fs := app.flagSet("token issue", "SLUG [--label LABEL]", "Issues an API token for 3CX's token_crm header. The token is printed once on stdout, alone on its line, and only its hash is stored.")
+	label := fs.String("label", "", "what the token is for, e.g. the PBX's name")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+		return err
+	}
+	db, t, err := app.Tenant(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	tok, secret, err := db.IssueToken(ctx, t.ID, *label)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stderr, "token %d issued for tenant %s; store it now, it is not shown again:\n", tok.ID, t.Slug)
+	fmt.Fprintln(app.Stdout, secret)
+	return nil
+}
+
+func tokenList(ctx context.Context, app *App, args []string) error {
+	fs := app.flagSet("token list", "SLUG", "Lists a tenant's tokens (never their secrets).")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+		return err
+	}
+	db, t, err := app.Tenant(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	toks, err := db.ListTokens(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tLABEL\tCREATED\tLAST USED\tREVOKED")
+	for _, k := range toks {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", k.ID, k.Label, k.CreatedAt.Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
+	}
+	return w.Flush()
+}
+
+func tokenRevoke(ctx context.Context, app *App, args []string) error {
+	fs := app.flagSet("token revoke", "SLUG ID", "Revokes a token: the API refuses it from then on.")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos, "SLUG", "ID"); err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(pos[1], 10, 64)
+	if err != nil {
+		return usageError(fmt.Errorf("token revoke: ID must be a number, got %q", pos[1]))
+	}
+	db, t, err := app.Tenant(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	if err := db.RevokeToken(ctx, t.ID, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "token %d of tenant %s revoked\n", id, t.Slug)
+	return nil
+}
+
+func subcommand(args []string) (string, []string) {
+	if len(args) == 0 {
+		return "", nil
+	}
+	return args[0], args[1:]
+}
+
+func timeOrDash(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return t.Format(time.RFC3339)
+}
+
+func orDefault(s string) string {
+	if s == "" {
+		return "(default)"
+	}
+	return s
+}

@@ -1,0 +1,115 @@
+// Package cti3cx holds what every part of the product shares: the error type
+// whose codes the edges (CLI exit codes, HTTP statuses) are mapped from.
+//
+// The work itself lives in sub-packages: normalize (phone numbers), schema
+// (PostgreSQL), loader (imports, revalidation, reports) and api (3CX's HTTP
+// endpoints). The binaries in cmd/ wire them together.
+package cti3cx
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Error codes. Each edge maps them once: the CLI to exit codes, the API to
+// HTTP statuses. Anything without a code is internal.
+const (
+	EINVALID      = "invalid"
+	ENOTFOUND     = "not_found"
+	ECONFLICT     = "conflict"
+	EUNAUTHORIZED = "unauthorized"
+	EUNAVAILABLE  = "unavailable"
+	EINTERNAL     = "internal"
+)
+
+// Error is an error meant for the user of the product: Message is safe to
+// show; Err, when set, is the cause kept for logs and errors.Is/As.
+type Error struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil && e.Message == "" {
+		return e.Err.Error()
+	}
+	if e.Err != nil {
+		return e.Message + ": " + e.Err.Error()
+	}
+	return e.Message
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted message. A %w
+// verb in format wraps the cause as with fmt.Errorf.
+func Errorf(code, format string, args ...any) *Error {
+	wrapped := fmt.Errorf(format, args...)
+	return &Error{Code: code, Message: wrapped.Error(), Err: errors.Unwrap(wrapped)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EINTERNAL
+// when there is none, and "" for a nil error.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Code != "" {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the message safe to show a user: the *Error's message,
+// or a generic text for internal errors, whose details belong in logs only.
+func ErrorMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) && e.Code != EINTERNAL {
+		if e.Message != "" {
+			return e.Message
+		}
+		if e.Err != nil {
+			return e.Err.Error()
+		}
+	}
+	return "internal error"
+}
+
+// ExitCode maps an error to the CLI's exit codes: 0 ok, 2 bad usage or bad
+// input, 1 any other failure.
+func ExitCode(err error) int {
+	switch ErrorCode(err) {
+	case "":
+		return 0
+	case EINVALID:
+		return 2
+	default:
+		return 1
+	}
+}
+
+// HTTPStatus maps an error to the API's HTTP status.
+func HTTPStatus(err error) int {
+	switch ErrorCode(err) {
+	case "":
+		return http.StatusOK
+	case EINVALID:
+		return http.StatusBadRequest
+	case ENOTFOUND:
+		return http.StatusNotFound
+	case ECONFLICT:
+		return http.StatusConflict
+	case EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case EUNAVAILABLE:
+		return http.StatusServiceUnavailable
+	default:
+		return http.StatusInternalServerError
+	}
+}

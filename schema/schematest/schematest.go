@@ -1,0 +1,244 @@
+// Package schematest gives each test its own migrated, empty PostgreSQL
+// database, cloned from a template database that is migrated once per set of
+// migrations (and shared by every test binary on the server).
+//
+// The server is found in this order: CTI3CX_TEST_DATABASE_URL; a server on
+// 127.0.0.1:5432 as user postgres; a throwaway container through dockertest
+// where a Docker engine answers. Without any, the test fails and says how to
+// provide one: the tests never skip silently.
+package schematest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/ory/dockertest/v3"
+	"github.com/ory/dockertest/v3/docker"
+
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+// EnvURL names the variable that points the tests at a PostgreSQL server.
+const EnvURL = "CTI3CX_TEST_DATABASE_URL"
+
+// LocalURL is the server tried when EnvURL is unset.
+const LocalURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// templateLockKey serialises template creation across test binaries.
+const templateLockKey int64 = 0x63746933746d706c
+
+var (
+	setupOnce sync.Once
+	setupErr  error
+	admin     *pgxpool.Pool // connected to the server's maintenance database
+	serverURL *url.URL
+	template  string
+)
+
+// New returns a handle on a fresh migrated database, closed and dropped when
+// the test ends.
+func New(tb testing.TB) *schema.DB {
+	tb.Helper()
+	db, err := schema.Open(context.Background(), URL(tb))
+	if err != nil {
+		tb.Fatalf("schematest: open test database: %v", err)
+	}
+	tb.Cleanup(db.Close)
+	return db
+}
+
+// URL creates a fresh migrated database and returns its URL; the database is
+// dropped when the test ends. Use it to hand a database to a binary.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	setup(tb)
+	name := "cti3cx_test_" + randomHex(6)
+	ctx := context.Background()
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template); err != nil {
+		tb.Fatalf("schematest: create database from template: %v", err)
+	}
+	tb.Cleanup(func() { drop(tb, name) })
+	return databaseURL(name)
+}
+
+// UnmigratedURL returns the URL of a database name that does not exist yet,
+// dropped at the end of the test if something created it: for tests of
+// migrate itself.
+func UnmigratedURL(tb testing.TB) string {
+	tb.Helper()
+	setup(tb)
+	name := "cti3cx_test_" + randomHex(6)
+	tb.Cleanup(func() { drop(tb, name) })
+	return databaseURL(name)
+}
+
+// Logger returns a logger that writes through tb.Log, so that a test's logs
+// show only when it fails or runs verbosely.
+func Logger(tb testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{tb}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type testWriter struct{ tb testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func drop(tb testing.TB, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+		tb.Logf("schematest: drop %s: %v", name, err)
+	}
+}
+
+func databaseURL(name string) string {
+	u := *serverURL
+	u.Path = "/" + name
+	return u.String()
+}
+
+func setup(tb testing.TB) {
+	tb.Helper()
+	setupOnce.Do(func() { setupErr = connect() })
+	if setupErr != nil {
+		tb.Fatalf("schematest: %v", setupErr)
+	}
+}
+
+func connect() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	raw, how, err := findServer(ctx)
+	if err != nil {
+		return err
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", how, err)
+	}
+	serverURL = u
+	admin, err = pgxpool.New(ctx, raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", how, err)
+	}
+	if err := admin.Ping(ctx); err != nil {
+		return fmt.Errorf("%s: %w", how, err)
+	}
+	return prepareTemplate(ctx)
+}
+
+// findServer returns a URL for a PostgreSQL server and how it was found.
+func findServer(ctx context.Context) (string, string, error) {
+	if u := os.Getenv(EnvURL); u != "" {
+		return u, EnvURL, nil
+	}
+	if ping(ctx, LocalURL) == nil {
+		return LocalURL, "local server", nil
+	}
+	u, dockerErr := startContainer(ctx)
+	if dockerErr == nil {
+		return u, "dockertest container", nil
+	}
+	return "", "", fmt.Errorf("no PostgreSQL for the tests: set %s=postgres://user@host:port/postgres, "+
+		"or start a server on 127.0.0.1:5432 with user postgres (e.g. pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start), "+
+		"or run a Docker engine (dockertest: %v)", EnvURL, dockerErr)
+}
+
+func ping(ctx context.Context, u string) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, u)
+	if err != nil {
+		return err
+	}
+	return conn.Close(ctx)
+}
+
+// startContainer runs postgres in Docker; the container expires by itself
+// because no hook runs after the last test of a package.
+func startContainer(ctx context.Context) (string, error) {
+	pool, err := dockertest.NewPool("")
+	if err != nil {
+		return "", err
+	}
+	if err := pool.Client.Ping(); err != nil {
+		return "", err
+	}
+	res, err := pool.RunWithOptions(&dockertest.RunOptions{
+		Repository: "postgres", Tag: "16-alpine",
+		Env: []string{"POSTGRES_HOST_AUTH_METHOD=trust"},
+	}, func(hc *docker.HostConfig) {
+		hc.AutoRemove = true
+		hc.RestartPolicy = docker.RestartPolicy{Name: "no"}
+	})
+	if err != nil {
+		return "", err
+	}
+	_ = res.Expire(1200)
+	u := "postgres://postgres@" + res.GetHostPort("5432/tcp") + "/postgres?sslmode=disable"
+	pool.MaxWait = 2 * time.Minute
+	if err := pool.Retry(func() error { return ping(ctx, u) }); err != nil {
+		return "", err
+	}
+	return u, nil
+}
+
+// prepareTemplate makes sure the template for the current migrations exists,
+// creating it under an advisory lock so that parallel test binaries agree.
+func prepareTemplate(ctx context.Context) error {
+	ms, err := schema.Migrations()
+	if err != nil {
+		return err
+	}
+	h := sha256.New()
+	for _, m := range ms {
+		fmt.Fprintf(h, "%d %s\n%s\n", m.Version, m.Name, m.SQL)
+	}
+	template = "cti3cx_tmpl_" + hex.EncodeToString(h.Sum(nil))[:16]
+
+	conn, err := admin.Acquire(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", templateLockKey); err != nil {
+		return err
+	}
+	defer conn.Exec(context.Background(), "SELECT pg_advisory_unlock($1)", templateLockKey) //nolint:errcheck
+
+	var ready bool
+	err = conn.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", template).Scan(&ready)
+	if err == nil && ready {
+		return nil
+	}
+	// Absent, or left half-made by an interrupted run: build it again.
+	if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+template+" WITH (FORCE)"); err != nil {
+		return err
+	}
+	if _, err := schema.MigrateURL(ctx, databaseURL(template), slog.New(slog.NewTextHandler(io.Discard, nil))); err != nil {
+		return fmt.Errorf("migrate template: %w", err)
+	}
+	_, err = conn.Exec(ctx, "ALTER DATABASE "+template+" IS_TEMPLATE true")
+	return err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,159 @@
+package schema
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cti3cx/cti3cx"
+)
+
+// tokenPrefix marks cti3cx secrets so that secret scanners and people can
+// recognise a leaked one.
+const tokenPrefix = "c3x_"
+
+// Token is an API token as stored: never the secret, only its hash.
+type Token struct {
+	ID         int64
+	TenantID   int64
+	Label      string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// HashToken is how a secret is stored and compared.
+func HashToken(secret string) []byte {
+	sum := sha256.Sum256([]byte(secret))
+	return sum[:]
+}
+
+// IssueToken creates a token for the tenant and returns it with its secret,
+// which is shown once and never stored.
+func (db *DB) IssueToken(ctx context.Context, tenantID int64, label string) (Token, string, error) {
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return Token{}, "", err
+	}
+	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
+	t := Token{TenantID: tenantID, Label: label}
+	err := db.Pool.QueryRow(ctx, `
+		INSERT INTO api_tokens (tenant_id, label, hash) VALUES ($1, $2, $3)
+		RETURNING id, created_at`, tenantID, label, HashToken(secret)).Scan(&t.ID, &t.CreatedAt)
+	if err != nil {
+		return Token{}, "", wrapDBError(err)
+	}
+	return t, secret, nil
+}
+
+// ListTokens returns the tenant's tokens, revoked ones included.
+func (db *DB) ListTokens(ctx context.Context, tenantID int64) ([]Token, error) {
+	rows, err := db.Pool.Query(ctx, `
+		SELECT id, tenant_id, label, created_at, last_used_at, revoked_at
+		FROM api_tokens WHERE tenant_id = $1 ORDER BY id`, tenantID)
+	if err != nil {
+		return nil, wrapDBError(err)
+	}
+	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Token, error) {
+		var t Token
+		err := r.Scan(&t.ID, &t.TenantID, &t.Label, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+		return t, err
+	})
+	return ts, wrapDBError(err)
+}
+
+// RevokeToken revokes one of the tenant's tokens. A token of another tenant
+// is ENOTFOUND, as is an unknown id; revoking twice is harmless.
+func (db *DB) RevokeToken(ctx context.Context, tenantID, id int64) error {
+	tag, err := db.Pool.Exec(ctx, `
+		UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+	if err != nil {
+		return wrapDBError(err)
+	}
+	if tag.RowsAffected() == 0 {
+		return cti3cx.Errorf(cti3cx.ENOTFOUND, "token %d not found", id)
+	}
+	return nil
+}
+
+// TenantCredentials is a tenant with the hashes of its live tokens: what
+// the API keeps in memory to authenticate requests without a query each.
+type TenantCredentials struct {
+	Tenant Tenant
+	Tokens []TokenHash
+}
+
+// TokenHash is a live token's id and stored hash.
+type TokenHash struct {
+	ID   int64
+	Hash []byte
+}
+
+// Credentials loads the tenant and its live tokens; ENOTFOUND for an unknown
+// slug.
+func (db *DB) Credentials(ctx context.Context, slug string) (TenantCredentials, error) {
+	t, err := db.TenantBySlug(ctx, slug)
+	if err != nil {
+		return TenantCredentials{}, err
+	}
+	rows, err := db.Pool.Query(ctx, `SELECT id, hash FROM api_tokens WHERE tenant_id = $1 AND revoked_at IS NULL`, t.ID)
+	if err != nil {
+		return TenantCredentials{}, wrapDBError(err)
+	}
+	hashes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TokenHash, error) {
+		var h TokenHash
+		err := r.Scan(&h.ID, &h.Hash)
+		return h, err
+	})
+	return TenantCredentials{Tenant: t, Tokens: hashes}, wrapDBError(err)
+}
+
+// Match returns the id of the live token whose hash equals the secret's,
+// comparing every token in constant time so that timing tells nothing.
+func (c TenantCredentials) Match(secret string) (int64, bool) {
+	h := HashToken(secret)
+	var id int64
+	for _, t := range c.Tokens {
+		if subtle.ConstantTimeCompare(h, t.Hash) == 1 {
+			id = t.ID
+		}
+	}
+	return id, id != 0
+}
+
+// Authenticate returns the tenant whose live token is secret. Any failure,
+// unknown tenant included, is the same EUNAUTHORIZED error, so that callers
+// learn nothing about which tenants exist.
+func (db *DB) Authenticate(ctx context.Context, slug, secret string) (Tenant, int64, error) {
+	creds, err := db.Credentials(ctx, slug)
+	if err != nil && cti3cx.ErrorCode(err) != cti3cx.ENOTFOUND {
+		return Tenant{}, 0, err
+	}
+	id, ok := creds.Match(secret)
+	if !ok {
+		return Tenant{}, 0, ErrUnauthorized
+	}
+	return creds.Tenant, id, nil
+}
+
+// ErrUnauthorized is the one answer to a bad token or tenant.
+var ErrUnauthorized = &cti3cx.Error{Code: cti3cx.EUNAUTHORIZED, Message: "invalid token_crm or tenant"}
+
+// TouchTokens records when tokens were last used. The API batches these off
+// the request path.
+func (db *DB) TouchTokens(ctx context.Context, used map[int64]time.Time) error {
+	if len(used) == 0 {
+		return nil
+	}
+	batch := &pgx.Batch{}
+	for id, at := range used {
+		batch.Queue(`UPDATE api_tokens SET last_used_at = greatest(coalesce(last_used_at, $2), $2) WHERE id = $1`, id, at)
+	}
+	return wrapDBError(db.Pool.SendBatch(ctx, batch).Close())
+}
