@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"strconv"
@@ -23,10 +22,11 @@ func cmdMigrate(ctx context.Context, app *App, args []string) error {
 	if _, err := parseArgs(fs, args); err != nil {
 		return err
 	}
-	if app.DatabaseURL == "" {
-		return usageError(errors.New("no database: set DATABASE_URL or --database-url"))
+	url, err := app.databaseURL()
+	if err != nil {
+		return err
 	}
-	applied, err := schema.MigrateURL(ctx, app.DatabaseURL, app.Logger())
+	applied, err := schema.MigrateURL(ctx, url, app.Logger())
 	if err != nil {
 		return err
 	}

@@ -66,14 +66,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintf(stderr, "cti3cx-loader: %s\n", err)
+	fmt.Fprintf(stderr, "cti3cx-loader: %s\n", errorLine(err))
 	return cti3cx.ExitCode(err)
+}
+
+// errorLine is what the operator reads: the message of a coded error (its
+// cause, often a multi-line driver error, stays out), else the error itself.
+func errorLine(err error) string {
+	var e *cti3cx.Error
+	if errors.As(err, &e) && e.Code != cti3cx.EINTERNAL && e.Message != "" {
+		return e.Message
+	}
+	return strings.ReplaceAll(err.Error(), "\n", " ")
 }
 
 func (a *App) dispatch(ctx context.Context, args []string) error {
 	fs := a.flagSet("cti3cx-loader", "[global flags] COMMAND [flags] [args]", "")
 	fs.Usage = func() { a.usage(fs) }
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
 		return usageError(err)
 	}
 	if fs.NArg() == 0 {
@@ -109,13 +122,14 @@ func (a *App) usage(fs *flag.FlagSet) {
 
 // flagSet returns a flag set that also carries the global flags, so that
 // `cti3cx-loader migrate --database-url ...` works as well as the flag in
-// front of the command. Environment variables give the defaults.
+// front of the command. Environment variables are the fallbacks, read when
+// the value is used, so that --help never prints a password from them.
 func (a *App) flagSet(name, synopsis, help string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(a.Stderr)
-	fs.StringVar(&a.DatabaseURL, "database-url", firstNonEmpty(a.DatabaseURL, a.Getenv("DATABASE_URL")), "PostgreSQL URL (env DATABASE_URL)")
-	fs.StringVar(&a.LogFormat, "log-format", firstNonEmpty(a.LogFormat, a.Getenv("CTI3CX_LOG_FORMAT"), "auto"), "log format: auto (text on a terminal, JSON otherwise), text or json (env CTI3CX_LOG_FORMAT)")
-	fs.StringVar(&a.LogLevel, "log-level", firstNonEmpty(a.LogLevel, a.Getenv("CTI3CX_LOG_LEVEL"), "info"), "log level: debug, info, warn or error (env CTI3CX_LOG_LEVEL)")
+	fs.StringVar(&a.DatabaseURL, "database-url", a.DatabaseURL, "PostgreSQL URL (env DATABASE_URL)")
+	fs.StringVar(&a.LogFormat, "log-format", a.LogFormat, "log format: auto (text on a terminal, JSON otherwise), text or json (env CTI3CX_LOG_FORMAT; default auto)")
+	fs.StringVar(&a.LogLevel, "log-level", a.LogLevel, "log level: debug, info, warn or error (env CTI3CX_LOG_LEVEL; default info)")
 	fs.Usage = func() {
 		fmt.Fprintf(a.Stderr, "Usage: cti3cx-loader %s %s\n", name, synopsis)
 		if help != "" {
@@ -171,12 +185,12 @@ func (a *App) Logger() *slog.Logger {
 		return a.log
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(a.LogLevel)); err != nil {
+	if err := level.UnmarshalText([]byte(firstNonEmpty(a.LogLevel, a.Getenv("CTI3CX_LOG_LEVEL"), "info"))); err != nil {
 		level = slog.LevelInfo
 	}
 	opts := &slog.HandlerOptions{Level: level}
-	format := a.LogFormat
-	if format == "" || format == "auto" {
+	format := firstNonEmpty(a.LogFormat, a.Getenv("CTI3CX_LOG_FORMAT"), "auto")
+	if format == "auto" {
 		format = "json"
 		if a.StderrIsTerminal() {
 			format = "text"
@@ -201,15 +215,25 @@ func (a *App) DB(ctx context.Context) (*schema.DB, error) {
 	if a.db != nil {
 		return a.db, nil
 	}
-	if a.DatabaseURL == "" {
-		return nil, usageError(errors.New("no database: set DATABASE_URL or --database-url"))
+	url, err := a.databaseURL()
+	if err != nil {
+		return nil, err
 	}
-	db, err := schema.Open(ctx, a.DatabaseURL)
+	db, err := schema.Open(ctx, url)
 	if err != nil {
 		return nil, err
 	}
 	a.db = db
 	return db, nil
+}
+
+// databaseURL is --database-url, else DATABASE_URL.
+func (a *App) databaseURL() (string, error) {
+	url := firstNonEmpty(a.DatabaseURL, a.Getenv("DATABASE_URL"))
+	if url == "" {
+		return "", usageError(errors.New("no database: set DATABASE_URL or --database-url"))
+	}
+	return url, nil
 }
 
 // Tenant opens the database and loads the tenant by slug.

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/cti3cx/cti3cx/schema/schematest"
+)
+
+// cli runs the loader's real entry point with DATABASE_URL set, as a shell
+// would.
+type cli struct {
+	t   *testing.T
+	env map[string]string
+}
+
+func newCLI(t *testing.T, databaseURL string) *cli {
+	return &cli{t: t, env: map[string]string{"DATABASE_URL": databaseURL, "CTI3CX_LOG_FORMAT": "text"}}
+}
+
+func TestHelpNeverShowsTheDatabaseURL(t *testing.T) {
+	c := newCLI(t, "postgres://u:hunter2@db.example/x")
+	for _, args := range [][]string{{"--help"}, {"tenant", "add", "--help"}, {"migrate", "--help"}} {
+		code, out, errOut := c.run("", args...)
+		if code != 0 || strings.Contains(out+errOut, "hunter2") {
+			t.Fatalf("%v: exit %d, output shows the password:\n%s%s", args, code, out, errOut)
+		}
+	}
+}
+
+func (c *cli) run(stdin string, args ...string) (code int, stdout, stderr string) {
+	c.t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, func(k string) string { return c.env[k] }, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// ok runs a command that must succeed and returns its stdout.
+func (c *cli) ok(args ...string) string {
+	c.t.Helper()
+	code, out, errOut := c.run("", args...)
+	if code != 0 {
+		c.t.Fatalf("cti3cx-loader %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), code, out, errOut)
+	}
+	return out
+}
+
+func TestAdminCommands(t *testing.T) {
+	c := newCLI(t, schematest.UnmigratedURL(t))
+
+	if out := c.ok("migrate"); !strings.Contains(out, "1 migration(s) applied") && !strings.Contains(out, "migration(s) applied") {
+		t.Fatalf("migrate said %q", out)
+	}
+	if out := c.ok("migrate"); !strings.Contains(out, "(0 migration(s) applied)") {
+		t.Fatalf("second migrate said %q, want nothing applied", out)
+	}
+	c.ok("tenant", "add", "acme", "--name", "Acme Indústria", "--ddd", "47")
+	c.ok("tenant", "set", "acme", "--contact-url", "https://crm.example/c/{id}")
+	list := c.ok("tenant", "list")
+	for _, want := range []string{"acme", "Acme Indústria", "47", "https://crm.example/c/{id}"} {
+		if !strings.Contains(list, want) {
+			t.Fatalf("tenant list lacks %q:\n%s", want, list)
+		}
+	}
+
+	secret := strings.TrimSpace(c.ok("token", "issue", "acme", "--label", "pbx-1"))
+	if !strings.HasPrefix(secret, "c3x_") || strings.Contains(secret, "\n") {
+		t.Fatalf("token issue printed %q, want the secret alone", secret)
+	}
+	tokens := c.ok("token", "list", "acme")
+	if !strings.Contains(tokens, "pbx-1") || strings.Contains(tokens, secret) {
+		t.Fatalf("token list shows %q", tokens)
+	}
+	id := strings.Fields(strings.Split(strings.TrimSpace(tokens), "\n")[1])[0]
+	c.ok("token", "revoke", "acme", id)
+	row := strings.Fields(strings.Split(strings.TrimSpace(c.ok("token", "list", "acme")), "\n")[1])
+	if revoked := row[len(row)-1]; revoked == "-" {
+		t.Fatalf("revoked token shows no revocation time: %v", row)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	c := newCLI(t, schematest.URL(t))
+	c.ok("tenant", "add", "acme")
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"no command", nil, 2, "no command given"},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{"help", []string{"--help"}, 0, "Commands:"},
+		{"command help", []string{"tenant", "add", "--help"}, 0, "-ddd"},
+		{"help hides the database password", []string{"--help"}, 0, "env DATABASE_URL)\n"},
+		{"missing slug", []string{"tenant", "add"}, 2, "want SLUG"},
+		{"bad ddd", []string{"tenant", "add", "x", "--ddd", "4"}, 2, "--ddd"},
+		{"bad slug", []string{"tenant", "add", "Not A Slug"}, 2, "slug"},
+		{"duplicate tenant", []string{"tenant", "add", "acme"}, 1, `tenant "acme" already exists`},
+		{"unknown tenant", []string{"token", "issue", "nobody"}, 1, `tenant "nobody" not found`},
+		{"bad token id", []string{"token", "revoke", "acme", "x"}, 2, "ID must be a number"},
+		{"unknown flag", []string{"tenant", "list", "--bogus"}, 2, "flag provided but not defined"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := c.run("", tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.code, tt.stderr)
+			}
+		})
+	}
+}
+
+func TestBadDatabaseURLIsOneLine(t *testing.T) {
+	tests := []struct{ name, url string }{
+		{"unparseable", "postgres://u:hunter2@host:port/db"},
+		{"refused", "postgres://u:hunter2@127.0.0.1:1/db?connect_timeout=2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newCLI(t, tt.url)
+			code, _, stderr := c.run("", "tenant", "list")
+			lines := strings.Split(strings.TrimSpace(stderr), "\n")
+			if code == 0 || len(lines) != 1 || strings.Contains(stderr, "hunter2") || strings.Contains(stderr, "goroutine") {
+				t.Fatalf("exit %d, stderr:\n%s\nwant one line without the password", code, stderr)
+			}
+			t.Log(stderr)
+		})
+	}
+}
