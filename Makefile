@@ -17,12 +17,12 @@ test: ## run every test against a real PostgreSQL, with -race, then fuzz briefly
 	$(GO) test -race -count=1 $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
-fuzz: ## run the fuzz targets for FUZZTIME each (default 10s)
-	@set -e; for target in $$(grep -ho '^func Fuzz[A-Za-z0-9_]*' $$(grep -rl --include='*_test.go' '^func Fuzz' .) | sed 's/^func //'); do \
-		pkg=$$(dirname $$(grep -rl --include='*_test.go' "^func $$target(" . | head -1)); \
-		echo "fuzz $$target in $$pkg"; \
+fuzz: ## run every fuzz target for FUZZTIME (default 10s)
+	@$(GO) test -list '^Fuzz' $(PKGS) | awk '/^Fuzz/ {t[n++] = $$1} /^ok/ {for (i = 0; i < n; i++) print $$2, t[i]; n = 0}' > .fuzz-targets
+	@set -e; while read -r pkg target; do \
+		echo "fuzz $$target ($$pkg) for $(FUZZTIME)"; \
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
-	done
+	done < .fuzz-targets; rm -f .fuzz-targets
 
 bench: ## run the benchmarks behind every speed target (takes several minutes)
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=1x ./schema/
