@@ -294,6 +294,10 @@ func readTemplateState(ctx context.Context) error {
 	return nil
 }
 
+// FindServer returns the URL of a PostgreSQL server's maintenance database
+// and how it was found, looking where the tests look. `make demo` uses it.
+func FindServer(ctx context.Context) (url, how string, err error) { return findServer(ctx) }
+
 // findServer returns a URL for a PostgreSQL server and how it was found.
 func findServer(ctx context.Context) (string, string, error) {
 	if u := os.Getenv(EnvURL); u != "" {
