@@ -319,4 +319,3 @@ func redact(u string) string {
 	}
 	return p.Redacted()
 }
-
