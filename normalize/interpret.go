@@ -1,0 +1,419 @@
+package normalize
+
+import "bytes"
+
+// engine answers "is this a valid number, of which type?" either from the
+// plan's tables (fast) or from libphonenumber (slow). Everything else —
+// which readings a text has, which fixes are tried, which reading wins — is
+// the same code for both, so the differential test compares exactly the
+// oracles' answers.
+type engine struct{ slow bool }
+
+func (e engine) br(nsn []byte) (Type, verdict) {
+	if e.slow {
+		return lpnBR(nsn)
+	}
+	return fastBR(nsn)
+}
+
+func (e engine) intl(d []byte) (foreign, verdict) {
+	if e.slow {
+		return lpnIntl(d)
+	}
+	return foreign{}, vUnsure
+}
+
+// rkind says how a reading was obtained from the text.
+type rkind uint8
+
+const (
+	rkTemplate rkind = iota // the tenant's geographic dial template
+	rkSeed                  // "00" + DDD + number: the seed's CRM convention
+	rkPlus                  // "+55 …"
+	rkIntl                  // "00" + country code, "+" + country code, the tenant's foreign template
+	rkIntlCSP               // "00" + carrier code + country code
+	rkTrunkCSP              // "0" (or collect-call "90") + carrier code + DDD + number
+	rkTrunk                 // "0" + national number
+	rkNational              // the digits as written
+	rkCC                    // "55" + national number, without "+"
+)
+
+// reading is one way to read the digits of a segment.
+type reading struct {
+	kind rkind
+	br   bool // d is a Brazilian national significant number; else the digits after "+"
+	geo  bool // only fixed and mobile numbers count (dial-template readings)
+	late bool // tried only after the fixes of the other readings ("00" + country code)
+	d    []byte
+	rs   Reasons
+}
+
+type readings struct {
+	r [10]reading
+	n int
+}
+
+func (rd *readings) add(x reading) {
+	for i := 0; i < rd.n; i++ {
+		y := &rd.r[i]
+		if y.br == x.br && bytes.Equal(y.d, x.d) {
+			y.geo = y.geo && x.geo
+			y.late = y.late && x.late
+			return
+		}
+	}
+	if rd.n < len(rd.r) {
+		rd.r[rd.n] = x
+		rd.n++
+	}
+}
+
+// build lists the readings of digits d in priority order.
+func (rd *readings) build(p *Profile, d []byte, plus, inbound bool) {
+	f := p.Format.or()
+	if nsn, ok := f.matchGeo(d, plus); ok {
+		rd.add(reading{kind: rkTemplate, br: true, geo: true, d: nsn})
+	}
+	switch {
+	case plus:
+		rd.intl(d, rkPlus, 0, false)
+	case len(d) >= 2 && d[0] == '0' && d[1] == '0':
+		rest := d[2:]
+		if len(rest) == 10 || len(rest) == 11 {
+			rd.add(reading{kind: rkSeed, br: true, geo: true, d: rest})
+		}
+		rd.intl(rest, rkIntl, 0, true)
+		if len(rest) >= 4 && isCSP(rest[0], rest[1]) {
+			rd.intl(rest[2:], rkIntlCSP, Reasons(CarrierCodeRemoved), true)
+		}
+	default:
+		rd.national(d, rkNational, 0, false, true)
+	}
+	// The tenant's foreign template, when it has a prefix of its own.
+	if x, ok := f.matchIntl(d, plus); ok && (inbound || plus || len(d)-len(x) >= 2) {
+		rd.intl(x, rkIntl, 0, !plus)
+	}
+	if inbound && !plus && len(d) >= 11 && d[0] != '0' {
+		rd.add(reading{kind: rkIntl, d: d, late: true}) // E.164 without '+' (3CX Prefix="Off")
+	}
+}
+
+// intl adds the readings of digits that follow an international prefix.
+func (rd *readings) intl(d []byte, kind rkind, rs Reasons, late bool) {
+	if len(d) >= 2 && d[0] == '5' && d[1] == '5' {
+		rd.national(d[2:], kind, rs, late, false)
+		return
+	}
+	rd.add(reading{kind: kind, d: d, rs: rs, late: late})
+}
+
+// national adds the readings of a national number as written in Brazil:
+// with or without the trunk 0 and carrier code, and, when cc is set, with
+// the country code 55 but no '+'.
+func (rd *readings) national(d []byte, kind rkind, rs Reasons, late, cc bool) {
+	n := len(d)
+	switch {
+	case n > 0 && d[0] == '0':
+		if (n == 13 || n == 14) && isCSP(d[1], d[2]) {
+			rd.add(reading{kind: rkTrunkCSP, br: true, d: d[3:], rs: rs | Reasons(CarrierCodeRemoved), late: late})
+		}
+		rd.add(reading{kind: rkTrunk, br: true, d: d[1:], rs: rs, late: late})
+		return
+	case (n == 14 || n == 15) && d[0] == '9' && d[1] == '0' && isCSP(d[2], d[3]):
+		rd.add(reading{kind: rkTrunkCSP, br: true, d: d[4:], rs: rs | Reasons(CarrierCodeRemoved), late: late})
+	}
+	rd.add(reading{kind: kind, br: true, d: d, rs: rs, late: late})
+	if cc && n >= 10 && d[0] == '5' && d[1] == '5' {
+		rd.add(reading{kind: rkCC, br: true, d: d[2:], rs: rs, late: late})
+	}
+}
+
+// alternative is the other reading named by an ambiguous result or
+// suggested for an unknown country.
+type alternative struct {
+	br  bool
+	nsn [maxDigits + 2]byte
+	nl  int
+	typ Type
+	f   foreign
+}
+
+// outcome is the interpretation of one segment.
+type outcome struct {
+	status Status
+	typ    Type
+	rs     Reasons
+	br     bool
+	nsn    [maxDigits + 2]byte
+	nl     int
+	f      foreign
+	alt    alternative
+	hasAlt bool
+	bad    [2]byte // the unassigned DDD, for InvalidDDD
+}
+
+func (o *outcome) setBR(nsn []byte, t Type, rs Reasons) {
+	o.br = true
+	o.nl = copy(o.nsn[:], nsn)
+	o.typ = t
+	o.rs |= rs
+}
+
+func (o *outcome) invalid(rs Reasons) {
+	o.status = StatusInvalid
+	o.typ = TypeUnknown
+	o.rs = o.rs&(ExtensionSplit.set()|MultipleNumbers.set()) | rs
+}
+
+func (r Reason) set() Reasons { return Reasons(r) }
+
+// eval asks the oracle about one reading.
+func (e engine) eval(r *reading, f *foreign) (Type, verdict) {
+	if !r.br {
+		x, v := e.intl(r.d)
+		*f = x
+		return TypeForeign, v
+	}
+	t, v := e.br(r.d)
+	if v == vValid && r.geo && !isGeo(t) {
+		v = vInvalid
+	}
+	return t, v
+}
+
+// interpret reads one segment. It returns false when the fast oracle could
+// not answer (never in slow mode).
+func (e engine) interpret(p *Profile, s *segment, o *outcome) bool {
+	*o = outcome{}
+	if s.hasExt() {
+		o.rs |= Reasons(ExtensionSplit)
+	}
+	d := s.digits()
+	switch {
+	case s.n > maxDigits:
+		o.invalid(Reasons(TooLong))
+		return true
+	case s.glued || (s.text && s.n <= 4):
+		o.invalid(Reasons(NotANumber))
+		return true
+	case placeholderDigits(d):
+		o.invalid(Reasons(Placeholder))
+		return true
+	}
+	var rd readings
+	rd.build(p, d, s.plus, false)
+	return e.choose(p, &rd, d, s.plus, o)
+}
+
+func (e engine) choose(p *Profile, rd *readings, d []byte, plus bool, o *outcome) bool {
+	var f foreign
+	for pass := 0; pass < 2; pass++ {
+		late := pass == 1
+		// 1. The first reading valid as written.
+		for i := 0; i < rd.n; i++ {
+			r := &rd.r[i]
+			if r.late != late {
+				continue
+			}
+			t, v := e.eval(r, &f)
+			switch v {
+			case vUnsure:
+				return false
+			case vValid:
+				o.status = StatusOK
+				if r.br {
+					o.setBR(r.d, t, r.rs)
+				} else {
+					o.typ, o.f, o.rs = TypeForeign, f, o.rs|r.rs
+				}
+				return e.ambiguity(rd, i, o)
+			}
+		}
+		// 2. The first reading valid after a fix.
+		for i := 0; i < rd.n; i++ {
+			r := &rd.r[i]
+			if r.late != late || !r.br {
+				continue
+			}
+			sure, ok := e.fix(p, r, o)
+			if !sure {
+				return false
+			}
+			if ok {
+				if !late { // a "00" text that could also be a foreign number
+					for j := 0; j < rd.n; j++ {
+						if x := &rd.r[j]; x.late && !x.br {
+							_, v := e.eval(x, &f)
+							if v == vUnsure {
+								return false
+							}
+							if v == vValid {
+								o.rs |= Reasons(Ambiguous)
+								o.alt, o.hasAlt = alternative{typ: TypeForeign, f: f}, true
+								break
+							}
+						}
+					}
+				}
+				return e.radio(o)
+			}
+		}
+	}
+	return e.diagnose(p, rd, d, plus, o)
+}
+
+// ambiguity checks, for the reading i chosen as valid as written, whether
+// another reading is valid too.
+func (e engine) ambiguity(rd *readings, i int, o *outcome) bool {
+	if rd.r[i].kind == rkNational {
+		for j := i + 1; j < rd.n; j++ {
+			x := &rd.r[j]
+			if x.kind != rkCC {
+				continue
+			}
+			t, v := e.br(x.d)
+			if v == vUnsure {
+				return false
+			}
+			if v == vValid {
+				o.status = StatusFixed
+				o.rs |= Reasons(Ambiguous)
+				o.hasAlt = true
+				o.alt = alternative{br: true, typ: t}
+				o.alt.nl = copy(o.alt.nsn[:], x.d)
+			}
+		}
+	}
+	return e.radio(o)
+}
+
+// radio flags an 8-digit subscriber in the old 7xxx radio range: valid as it
+// is (libphonenumber types it mobile), but most such numbers in a CRM are
+// old mobiles that lack the ninth digit.
+func (e engine) radio(o *outcome) bool {
+	if !o.br || o.nl != 10 || o.nsn[2] != '7' || o.hasAlt {
+		return true
+	}
+	var b [11]byte
+	c := append(append(append(b[:0], o.nsn[:2]...), '9'), o.nsn[2:10]...)
+	t, v := e.br(c)
+	if v == vUnsure {
+		return false
+	}
+	if v == vValid {
+		o.status = StatusFixed
+		o.rs |= Reasons(Ambiguous)
+		o.hasAlt = true
+		o.alt = alternative{br: true, typ: t}
+		o.alt.nl = copy(o.alt.nsn[:], c)
+	}
+	return true
+}
+
+// fix tries our own repairs on a Brazilian reading: the ninth digit of an
+// old mobile, the tenant's default DDD, or both.
+func (e engine) fix(p *Profile, r *reading, o *outcome) (sure, ok bool) {
+	nsn := r.d
+	var b [12]byte
+	try := func(c []byte, rs Reasons) (bool, bool) {
+		t, v := e.br(c)
+		if v == vUnsure {
+			return false, false
+		}
+		if v != vValid || !isGeo(t) {
+			return true, false
+		}
+		o.status = StatusFixed
+		o.setBR(c, t, r.rs|rs)
+		return true, true
+	}
+	switch len(nsn) {
+	case 10:
+		if validDDD(nsn[0], nsn[1]) && nsn[2] >= '6' && nsn[2] <= '9' {
+			return try(append(append(append(b[:0], nsn[:2]...), '9'), nsn[2:]...), Reasons(AddedNinthDigit))
+		}
+	case 8, 9:
+		ddd, has := p.ddd()
+		if !has || (len(nsn) == 9 && nsn[0] != '9') || nsn[0] < '2' {
+			break
+		}
+		sure, ok := try(append(append(b[:0], ddd...), nsn...), Reasons(AddedDefaultDDD))
+		if !sure || ok || len(nsn) == 9 || nsn[0] < '6' {
+			return sure, ok
+		}
+		return try(append(append(append(b[:0], ddd...), '9'), nsn...), Reasons(AddedDefaultDDD|Reason(AddedNinthDigit)))
+	}
+	return true, false
+}
+
+// diagnose explains why no reading is valid.
+func (e engine) diagnose(p *Profile, rd *readings, d []byte, plus bool, o *outcome) bool {
+	var primary *reading
+	for i := 0; i < rd.n; i++ {
+		if rd.r[i].br {
+			primary = &rd.r[i]
+			break
+		}
+	}
+	if primary == nil {
+		if rd.n == 0 {
+			o.invalid(Reasons(TooShort))
+			return true
+		}
+		f, v := e.intl(rd.r[0].d)
+		if v == vUnsure {
+			return false
+		}
+		o.invalid(f.why)
+		return true
+	}
+	why := diagnoseBR(p, primary.d)
+	if why == Reasons(InvalidDDD) {
+		copy(o.bad[:], primary.d)
+	}
+	// Digits that make no Brazilian number may be a foreign number written
+	// without '+' ("16502530000"): say so, but never assume the country.
+	if !plus && len(d) >= 11 && len(d) <= 15 && d[0] != '0' && (why == Reasons(InvalidNumber) || why == Reasons(TooLong)) {
+		f, v := e.intl(d)
+		if v == vUnsure {
+			return false
+		}
+		if v == vValid {
+			why = Reasons(UnknownCountry)
+			o.alt, o.hasAlt = alternative{typ: TypeForeign, f: f}, true
+		}
+	}
+	o.invalid(why)
+	return true
+}
+
+// diagnoseBR names what is wrong with a Brazilian national number that no
+// reading or fix made valid.
+func diagnoseBR(p *Profile, nsn []byte) Reasons {
+	n := len(nsn)
+	switch {
+	case n <= 7:
+		return Reasons(TooShort)
+	case n == 8:
+		if nsn[0] >= '2' {
+			return Reasons(MissingDDD)
+		}
+	case n == 9:
+		if nsn[0] == '9' {
+			return Reasons(MissingDDD)
+		}
+		if validDDD(nsn[0], nsn[1]) {
+			return Reasons(TooShort)
+		}
+	case n == 10 || n == 11:
+		if !validDDD(nsn[0], nsn[1]) {
+			return Reasons(InvalidDDD)
+		}
+		if n == 11 && nsn[2] >= '2' && nsn[2] <= '5' {
+			return Reasons(TooLong)
+		}
+	default:
+		return Reasons(TooLong)
+	}
+	return Reasons(InvalidNumber)
+}

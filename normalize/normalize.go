@@ -1,0 +1,180 @@
+package normalize
+
+import "strings"
+
+// mode selects the oracle: auto (tables, libphonenumber where they are
+// unsure), fast only (for the differential test), slow only.
+type mode uint8
+
+const (
+	modeAuto mode = iota
+	modeFast
+	modeSlow
+)
+
+// Normalize reads one raw cell and returns one Result per number found in
+// it, nil for an empty or blank cell.
+func (p Profile) Normalize(cell string) []Result {
+	return p.AppendNormalize(nil, cell)
+}
+
+// AppendNormalize is Normalize appending to dst. Reusing dst, the common
+// Brazilian shapes cost at most two allocations per number (one for E164
+// and Dial together, one for the suggestion of a fixed number).
+func (p Profile) AppendNormalize(dst []Result, cell string) []Result {
+	dst, _ = p.appendNormalize(dst, cell, modeAuto)
+	return dst
+}
+
+// appendNormalize returns false in modeFast when the tables could not answer
+// for some number of the cell; dst is then incomplete.
+func (p *Profile) appendNormalize(dst []Result, cell string, m mode) ([]Result, bool) {
+	cell = trimCell(cell)
+	if cell == "" {
+		return dst, true
+	}
+	if len(cell) > MaxCellBytes {
+		return append(dst, Result{Input: echo(cell), Status: StatusInvalid, Type: TypeUnknown,
+			Reasons: Reasons(TooLong), Suggestion: sugCellTooLong}), true
+	}
+	if isScientific(cell) {
+		return append(dst, Result{Input: cell, Status: StatusInvalid, Type: TypeUnknown,
+			Reasons: Reasons(PrecisionLost), Suggestion: sugPrecisionLost}), true
+	}
+	work := stripFloatZero(cell)
+	base := len(dst)
+	var (
+		s segment
+		o outcome
+	)
+	for i := 0; i < len(work) && len(dst)-base < MaxNumbersPerCell; {
+		i = scanSegment(work, i, &s)
+		var prev *Result
+		if len(dst) > base && dst[len(dst)-1].Status != StatusInvalid {
+			prev = &dst[len(dst)-1]
+		}
+		if s.n == 0 {
+			if s.hasExt() && prev != nil { // "… ramal 10 / ramal 11"
+				r := *prev
+				r.Input, r.Extension = work[s.start:s.end], work[s.extS:s.extE]
+				r.Reasons |= Reasons(ExtensionSplit)
+				dst = append(dst, r)
+			}
+			continue // words or fillers between numbers
+		}
+		if prev != nil && s.n <= 4 && !s.plus && !s.hasExt() && !s.text {
+			if prev.Extension != "" { // "ramal 10/11"
+				r := *prev
+				r.Input, r.Extension = work[s.start:s.end], string(s.digits())
+				dst = append(dst, r)
+				continue
+			}
+			r, sure, ok := p.complete(prev, &s, work, m)
+			if !sure {
+				return dst, false
+			}
+			if ok {
+				dst = append(dst, r)
+				continue
+			}
+		}
+		e := engine{slow: m == modeSlow}
+		if !e.interpret(p, &s, &o) {
+			if m == modeFast {
+				return dst, false
+			}
+			e.slow = true
+			e.interpret(p, &s, &o)
+		}
+		dst = append(dst, p.result(&o, work[s.start:s.end], extOf(work, &s)))
+	}
+	switch n := len(dst) - base; {
+	case n == 0: // no digits anywhere: a filler or words
+		r := Result{Input: cell, Status: StatusInvalid, Type: TypeUnknown, Reasons: Reasons(NotANumber), Suggestion: sugNotANumber}
+		if placeholderText(cell) {
+			r.Reasons, r.Suggestion = Reasons(Placeholder), sugPlaceholder
+		}
+		dst = append(dst, r)
+	case n == 1:
+		dst[base].Input = cell
+	default:
+		for i := base; i < len(dst); i++ {
+			dst[i].Reasons |= Reasons(MultipleNumbers)
+		}
+	}
+	return dst, true
+}
+
+func extOf(work string, s *segment) string {
+	if s.hasExt() {
+		return work[s.extS:s.extE]
+	}
+	return ""
+}
+
+// echo keeps the start of an over-long cell, cut on a character boundary.
+func echo(s string) string {
+	s = s[:maxInputEcho]
+	for len(s) > 0 && s[len(s)-1]&0xC0 == 0x80 {
+		s = s[:len(s)-1]
+	}
+	if len(s) > 0 && s[len(s)-1] >= 0xC0 {
+		s = s[:len(s)-1]
+	}
+	return strings.ToValidUTF8(s, "")
+}
+
+// complete reads a short segment after a Brazilian number as an abbreviated
+// alternative: "(11) 3333-4444 / 4445" → (11) 3333-4445.
+func (p *Profile) complete(prev *Result, s *segment, work string, m mode) (Result, bool, bool) {
+	if !strings.HasPrefix(prev.E164, "+55") || len(prev.E164) < 13 || !isGeo(prev.Type) {
+		return Result{}, true, false
+	}
+	var b [maxDigits + 2]byte
+	nsn := append(b[:0], prev.E164[3:]...)
+	copy(nsn[len(nsn)-s.n:], s.digits())
+	e := engine{slow: m == modeSlow}
+	t, v := e.br(nsn)
+	if v == vUnsure {
+		if m == modeFast {
+			return Result{}, false, false
+		}
+		t, v = lpnBR(nsn)
+	}
+	if v != vValid || !isGeo(t) {
+		return Result{}, true, false
+	}
+	var o outcome
+	o.status = StatusFixed
+	o.setBR(nsn, t, prev.Reasons&Reasons(AddedDefaultDDD|AddedNinthDigit)|Reasons(CompletedFromPrevious))
+	return p.result(&o, work[s.start:s.end], ""), true, true
+}
+
+// result turns an outcome into a Result. E164 and Dial share one
+// allocation.
+func (p *Profile) result(o *outcome, input, ext string) Result {
+	r := Result{Input: input, Status: o.status, Type: o.typ, Extension: ext, Reasons: o.rs}
+	if ext != "" {
+		r.Reasons |= Reasons(ExtensionSplit)
+	}
+	if o.status == StatusInvalid {
+		r.Type = TypeUnknown
+		r.Suggestion = o.suggestion(p)
+		return r
+	}
+	f := p.Format.or()
+	var b [80]byte
+	x := b[:0]
+	if o.br {
+		x = append(append(x, "+55"...), o.nsn[:o.nl]...)
+		k := len(x)
+		x = f.appendDial(x, o.nsn[:o.nl], o.typ)
+		all := string(x)
+		r.E164, r.Dial = all[:k], all[k:]
+	} else {
+		r.E164 = o.f.e164
+		r.Dial = string(f.appendIntl(x, o.f.e164[1:len(o.f.e164)-len(o.f.national)], o.f.national))
+	}
+	r.Suggestion = o.suggestion(p)
+	return r
+}

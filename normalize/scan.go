@@ -1,0 +1,373 @@
+package normalize
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+const (
+	// MaxCellBytes caps the text read from one cell: a longer cell is
+	// rejected as too_long without being scanned, so any input costs O(n)
+	// at worst (for trimming) and a bounded amount of memory.
+	MaxCellBytes = 4096
+	// maxDigits is the most digits kept for one number; more is too_long.
+	maxDigits = 20
+	// maxExtDigits is the longest extension accepted after "ramal", "x"…
+	maxExtDigits = 7
+	// MaxNumbersPerCell caps the results of one cell; further numbers are
+	// ignored.
+	MaxNumbersPerCell = 16
+	// maxInputEcho is how much of a rejected over-long cell Result.Input keeps.
+	maxInputEcho = 64
+)
+
+// segment is the part of a cell that holds one number.
+type segment struct {
+	start, end int // trimmed byte range of the segment's text in the cell
+	d          [maxDigits]byte
+	n          int  // digits seen; may exceed maxDigits
+	plus       bool // a '+' before the first digit
+	extS, extE int  // extension digits, as a byte range in the cell
+	text       bool // words that are not extension markers
+	glued      bool // letters inside a run of digits ("9876S-4321")
+}
+
+func (s *segment) digits() []byte { return s.d[:min(s.n, maxDigits)] }
+func (s *segment) hasExt() bool   { return s.extE > s.extS }
+
+func (s *segment) mark(i, j int) {
+	if s.start < 0 {
+		s.start = i
+	}
+	s.end = j
+}
+
+func (s *segment) add(c byte) {
+	if s.n < maxDigits {
+		s.d[s.n] = c
+	}
+	s.n++
+}
+
+// splittable reports whether a hard separator ('/', ';', ',' …) ends this
+// number here. A separator right after a bare DDD ("11/98765-4321",
+// "(011)/…") is only punctuation.
+func (s *segment) splittable() bool {
+	if s.hasExt() {
+		return true
+	}
+	return s.n >= 4 || (s.n == 3 && s.d[0] != '0')
+}
+
+// readExt reads an extension starting at i (after its marker): optional
+// spaces and ".:=-", then 1–maxExtDigits digits.
+func (s *segment) readExt(str string, i int) (int, bool) {
+	if s.hasExt() {
+		return i, false
+	}
+	for i < len(str) && (str[i] == ' ' || str[i] == '.' || str[i] == ':' || str[i] == '=' || str[i] == '-' || str[i] == '\t') {
+		i++
+	}
+	j := i
+	for j < len(str) && isDigit(str[j]) {
+		j++
+	}
+	if j == i || j-i > maxExtDigits {
+		return i, false
+	}
+	s.extS, s.extE = i, j
+	return j, true
+}
+
+func isASCIILetter(c byte) bool { return (c|0x20)-'a' < 26 }
+
+// wordEnd returns the end of the run of letters starting at i.
+func wordEnd(str string, i int) int {
+	for i < len(str) {
+		c := str[i]
+		if c < utf8.RuneSelf {
+			if !isASCIILetter(c) {
+				return i
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(str[i:])
+		if !unicode.IsLetter(r) {
+			return i
+		}
+		i += size
+	}
+	return i
+}
+
+// extKeyword reports whether w announces an extension.
+func extKeyword(w string) bool {
+	switch len(w) {
+	case 1:
+		return w[0]|0x20 == 'r' || w[0]|0x20 == 'x'
+	case 2, 3, 5, 6, 8, 9:
+		for _, k := range [...]string{"rm", "ram", "rml", "ext", "ramal", "ramais", "anexo", "extensao", "extensão"} {
+			if strings.EqualFold(w, k) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// digitFollows reports whether a digit comes at j, possibly after one '-'
+// or '.'.
+func digitFollows(str string, j int) bool {
+	if j < len(str) && (str[j] == '-' || str[j] == '.') {
+		j++
+	}
+	return j < len(str) && isDigit(str[j])
+}
+
+// scanSegment reads one number's text from str starting at i and returns
+// where the next one starts.
+func scanSegment(str string, i int, s *segment) int {
+	*s = segment{start: -1}
+	for i < len(str) {
+		c := str[i]
+		switch {
+		case isDigit(c):
+			s.mark(i, i+1)
+			s.add(c)
+			i++
+		case c == '+':
+			if s.n > 0 || s.hasExt() {
+				return i // the next number starts here
+			}
+			s.plus = true
+			s.mark(i, i+1)
+			i++
+		case c == '/' || c == ';' || c == ',' || c == '|' || c == '\n' || c == '\r' || c == '&':
+			if c == ',' && i+1 < len(str) && str[i+1] == ',' { // ",," pause before an extension
+				if j, ok := s.readExt(str, i+2); ok {
+					s.mark(i, j)
+					i = j
+					continue
+				}
+			}
+			if c == ';' && len(str) >= i+4 && strings.EqualFold(str[i+1:i+4], "ext") { // ";ext=123"
+				if j, ok := s.readExt(str, i+4); ok {
+					s.mark(i, j)
+					i = j
+					continue
+				}
+			}
+			if s.splittable() {
+				return i + 1
+			}
+			i++
+		case c == '#':
+			if j, ok := s.readExt(str, i+1); ok {
+				s.mark(i, j)
+				i = j
+				continue
+			}
+			i++
+		case c == ' ' || c == '\t' || c < 0x20 || c == 0x7f:
+			i++
+		case c < utf8.RuneSelf && !isASCIILetter(c):
+			s.mark(i, i+1) // punctuation: ( ) - . : and the like
+			i++
+		default:
+			if c >= utf8.RuneSelf {
+				r, size := utf8.DecodeRuneInString(str[i:])
+				switch {
+				case r >= '０' && r <= '９': // fullwidth digits
+					s.mark(i, i+size)
+					s.add(byte('0' + r - '０'))
+					i += size
+					continue
+				case !unicode.IsLetter(r):
+					if !unicode.IsSpace(r) && r != utf8.RuneError && r != '\uFEFF' {
+						s.mark(i, i+size) // dashes, parentheses…
+					}
+					i += size
+					continue
+				}
+			}
+			j := wordEnd(str, i)
+			w := str[i:j]
+			if s.n == 1 && s.d[0] == '0' && len(w) == 2 && w[0]|0x20 == 'x' && w[1]|0x20 == 'x' { // "0xx"
+				s.mark(i, j)
+				i = j
+				continue
+			}
+			if extKeyword(w) {
+				if k, ok := s.readExt(str, j); ok {
+					s.mark(i, k)
+					i = k
+					continue
+				}
+			}
+			if s.n >= 8 {
+				return i // a word after a whole number: the next number may follow
+			}
+			if i > 0 && isDigit(str[i-1]) && digitFollows(str, j) {
+				s.glued = true
+			}
+			s.text = true
+			s.mark(i, j)
+			i = j
+		}
+	}
+	return i
+}
+
+// trimCell removes surrounding spaces, control characters, BOMs and quotes.
+func trimCell(s string) string {
+	for len(s) > 0 {
+		c := s[0]
+		if c < utf8.RuneSelf {
+			if c > ' ' && c != '"' && c != '\'' && c != '`' && c != 0x7f {
+				break
+			}
+			s = s[1:]
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s)
+		if !unicode.IsSpace(r) && r != '\uFEFF' {
+			break
+		}
+		s = s[size:]
+	}
+	for len(s) > 0 {
+		c := s[len(s)-1]
+		if c < utf8.RuneSelf {
+			if c > ' ' && c != '"' && c != '\'' && c != '`' && c != 0x7f {
+				break
+			}
+			s = s[:len(s)-1]
+			continue
+		}
+		r, size := utf8.DecodeLastRuneInString(s)
+		if !unicode.IsSpace(r) && r != '\uFEFF' {
+			break
+		}
+		s = s[:len(s)-size]
+	}
+	return s
+}
+
+// isScientific reports whether s is a number in scientific notation, as
+// Excel writes long numbers: "5.511987654321E+12", "5,51199E+12".
+func isScientific(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if j == i {
+		return false
+	}
+	if j < len(s) && (s[j] == '.' || s[j] == ',') {
+		j++
+		for j < len(s) && isDigit(s[j]) {
+			j++
+		}
+	}
+	if j >= len(s) || s[j]|0x20 != 'e' {
+		return false
+	}
+	j++
+	if j < len(s) && (s[j] == '+' || s[j] == '-') {
+		j++
+	}
+	k := j
+	for k < len(s) && isDigit(s[k]) {
+		k++
+	}
+	return k > j && k == len(s)
+}
+
+// stripFloatZero removes the ".0" that spreadsheets and scripts append to a
+// number stored as a float ("11987654321.0"), when at least 8 digits precede
+// it: the digits themselves are intact.
+func stripFloatZero(s string) string {
+	i := strings.LastIndexByte(s, '.')
+	if i < 8 || i == len(s)-1 {
+		return s
+	}
+	for k := i + 1; k < len(s); k++ {
+		if s[k] != '0' {
+			return s
+		}
+	}
+	for k := 0; k < i; k++ {
+		if !isDigit(s[k]) {
+			return s
+		}
+	}
+	return s[:i]
+}
+
+// placeholderDigits reports whether the digits are a filler: all the same
+// digit ("0000-0000", "9999-9999", "000"), a subscriber of zeros
+// ("(11) 0000-0000"), or a plain counting sequence ("12345678",
+// "1234567890"). "(47) 99999-9999" is not: it is a valid mobile.
+func placeholderDigits(d []byte) bool {
+	n := len(d)
+	if n >= 3 && allSame(d) {
+		return true
+	}
+	if n >= 10 && string(d[n-8:]) == "00000000" {
+		return true
+	}
+	if n >= 6 {
+		s := string(d) // compared only: no allocation
+		if strings.HasPrefix("0123456789", s) || strings.HasPrefix("1234567890", s) || strings.HasPrefix("9876543210", s) {
+			return true
+		}
+	}
+	return false
+}
+
+func allSame(d []byte) bool {
+	for _, c := range d[1:] {
+		if c != d[0] {
+			return false
+		}
+	}
+	return true
+}
+
+// placeholderText reports whether a cell without digits is a filler
+// ("***", "---", "xxxx-xxxx", "não tem", "sem telefone", "n/a") rather than
+// words that are not a number.
+func placeholderText(s string) bool {
+	symbols := true
+	for _, r := range s {
+		if !strings.ContainsRune("*-_.,/\\|#?!()[]{}~=+ xX:;", r) && !unicode.IsSpace(r) {
+			symbols = false
+			break
+		}
+	}
+	if symbols {
+		return true
+	}
+	w := strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return !unicode.IsLetter(r) && r != '/'
+	}), " ")
+	w = strings.NewReplacer("ã", "a", "á", "a", "â", "a", "é", "e", "ê", "e", "í", "i", "ó", "o", "ô", "o", "õ", "o", "ú", "u", "ç", "c").Replace(w)
+	switch w {
+	case "sem", "nao", "n/a", "n/d", "na", "nd", "nt", "s/n", "sn", "s/tel", "null", "nil", "none", "nulo", "vazio", "nenhum", "nenhuma",
+		"inexistente", "desconhecido", "nao informado", "nao informou", "nao consta", "nao ha", "nao possui", "nao tem",
+		"sem numero", "sem telefone", "sem tel", "sem fone", "sem celular", "sem contato", "nao sei":
+		return true
+	}
+	for _, p := range [...]string{"sem ", "nao tem", "nao possui", "nao informado", "nao consta", "nenhum"} {
+		if strings.HasPrefix(w, p) {
+			return true
+		}
+	}
+	return false
+}
