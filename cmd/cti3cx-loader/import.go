@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/cti3cx/cti3cx/loader"
+)
+
+func init() {
+	register("import", "import accounts or contacts from CSV/TSV, XLSX or a JSON feed", cmdImport)
+}
+
+const importHelp = `Imports a tenant's accounts or contacts. Every phone cell is normalized with
+the tenant's profile and stored in the phone index with its raw value, status,
+reasons and suggestion; invalid phones never reject a row.
+
+One import is one transaction: a crash or Ctrl-C leaves the previous data
+intact, and running the same command again completes it. Rows are matched by
+(tenant, external id): unchanged rows are not written.
+
+Rejected rows go to a rejects file in the input's format and encoding
+(<name>.rejeitados.<ext> next to the input unless --rejects), with the
+columns linha, codigo_erro and mensagem added.
+
+Exit codes: 0 done; 1 failed or aborted by --max-errors (nothing written);
+2 bad usage or bad input (nothing written).`
+
+func cmdImport(ctx context.Context, app *App, args []string) error {
+	var opts loader.Options
+	var slug, tokenEnv string
+	fs := app.flagSet("import", "--tenant SLUG (--file PATH | --feed URL|PATH|-) [flags]", importHelp)
+	fs.StringVar(&slug, "tenant", "", "tenant slug (required)")
+	fs.StringVar(&opts.File, "file", "", "input file: .csv/.tsv/.txt, .xlsx, .json/.ndjson; - reads CSV from stdin")
+	fs.StringVar(&opts.Feed, "feed", "", "JSON feed: http(s) URL, path, or - for stdin (NDJSON, array, or {\"data\":[...],\"next\":URL} pages)")
+	fs.StringVar(&tokenEnv, "feed-token-env", "", "name of the environment variable holding the feed's bearer token")
+	fs.DurationVar(&opts.FeedOptions.Timeout, "feed-timeout", 0, "timeout per feed request (default 60s)")
+	fs.StringVar(&opts.Kind, "kind", "", "accounts or contacts (default: detected from the columns)")
+	fs.StringVar(&opts.MappingFile, "mapping", "", "mapping file (YAML or JSON): column -> field")
+	fs.StringVar(&opts.Encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1, ...")
+	fs.StringVar(&opts.Delimiter, "delimiter", "auto", "CSV delimiter: auto, ';', ',', tab or '|'")
+	fs.StringVar(&opts.Sheet, "sheet", "", "XLSX sheet (default: the first)")
+	fs.IntVar(&opts.HeaderRow, "header-row", 0, "line (CSV) or row (XLSX) of the header, 1-based (default: detected)")
+	fs.StringVar(&opts.Mode, "mode", loader.ModeUpsert, "upsert, or full: also soft-delete records absent from the input")
+	fs.BoolVar(&opts.Force, "force", false, "--mode full: delete even when more than half of the active records would go")
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "do everything, print the mapping, then roll back")
+	fs.StringVar(&opts.MaxErrors, "max-errors", "", "abort (nothing written) past N rejected rows or P% of the rows read")
+	fs.StringVar(&opts.RejectsPath, "rejects", "", "rejects file path (default: <input>.rejeitados.<ext>)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos); err != nil {
+		return err
+	}
+	if slug == "" {
+		return usageError(errors.New("import: --tenant is required"))
+	}
+	if opts.File == "" && opts.Feed == "" {
+		return usageError(errors.New("import: give --file or --feed"))
+	}
+	if tokenEnv != "" {
+		opts.FeedOptions.Token = app.Getenv(tokenEnv)
+		if opts.FeedOptions.Token == "" {
+			return usageError(fmt.Errorf("import: --feed-token-env: %s is empty or unset", tokenEnv))
+		}
+	}
+	db, tenant, err := app.Tenant(ctx, slug)
+	if err != nil {
+		return err
+	}
+	opts.Stdin = app.Stdin
+	opts.Logger = app.Logger()
+	opts.MappingOut = app.Stdout
+	if app.StderrIsTerminal() {
+		opts.Progress = app.Stderr
+	}
+	sum, err := loader.Import(ctx, db, tenant, opts)
+	if sum.RunID != 0 {
+		writeSummary(app.Stdout, sum)
+	}
+	return err
+}
+
+func writeSummary(w io.Writer, s loader.Summary) {
+	if err := s.WriteTable(w); err != nil {
+		fmt.Fprintf(w, "(summary: %v)\n", err)
+	}
+}

@@ -1,0 +1,460 @@
+// Package loader imports a tenant's accounts and contacts from CSV/TSV,
+// XLSX and JSON feeds: it detects the file's shape, maps its columns,
+// normalizes every phone with the tenant's profile and writes everything in
+// one transaction (COPY into a temporary table, then set-based upserts).
+package loader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/cti3cx/cti3cx"
+	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+// Import modes.
+const (
+	ModeUpsert = "upsert"
+	ModeFull   = "full" // also soft-deletes records absent from the source
+)
+
+// Options describe one import. Exactly one of File and Feed is set.
+type Options struct {
+	File string // CSV/TSV/TXT, XLSX, or JSON/NDJSON by extension; "-" reads CSV from Stdin
+	Feed string // JSON feed: an http(s) URL, a path, or "-" for Stdin
+
+	Kind        string // accounts or contacts; "" detects it from the columns
+	MappingFile string // JSON or YAML
+	Encoding    string // auto (default) or a name: utf-8, windows-1252, iso-8859-1...
+	Delimiter   string // auto (default), ";", ",", "tab", "|"
+	Sheet       string // XLSX sheet; the first when empty
+	HeaderRow   int    // 1-based line of the header; 0 detects it
+
+	Mode           string  // upsert (default) or full
+	Force          bool    // full mode: delete past MaxDeleteShare
+	MaxDeleteShare float64 // 0 means schema.DefaultMaxDeleteShare
+	DryRun         bool    // do everything, then roll back
+	MaxErrors      string  // "N" rows or "P%" of rows read; "" means no limit
+	RejectsPath    string  // "" means next to the input (none for URLs and stdin)
+
+	FeedOptions FeedOptions
+	Stdin       io.Reader
+	Logger      *slog.Logger
+	Progress    io.Writer // a terminal: progress bar; nil: periodic log lines
+	MappingOut  io.Writer // dry run: where the chosen mapping is printed
+
+	UnzipLimit int64 // XLSX; 0 means DefaultUnzipLimit
+	Workers    int   // normalizing goroutines; 0 means GOMAXPROCS
+	BatchSize  int   // rows per batch; 0 means 512
+}
+
+// Summary is what an import did.
+type Summary struct {
+	RunID       int64
+	Kind        string
+	Source      string
+	Format      string
+	Mode        string
+	DryRun      bool
+	Outcome     string
+	Mapping     Mapping
+	Duplicates  int // earlier rows of a repeated id, superseded by the later one
+	RejectsPath string
+	Duration    time.Duration
+	schema.ImportCounts
+}
+
+// errAbort and errDryRun roll the transaction back on purpose.
+var errDryRun = errors.New("dry run")
+
+type abortError struct{ rejected, read int; limit string }
+
+func (e *abortError) Error() string {
+	return fmt.Sprintf("aborted: %d rejected rows (of %d read) exceed --max-errors %s; nothing was written", e.rejected, e.read, e.limit)
+}
+
+// Import runs one import for tenant and returns its summary. Bad input
+// (unreadable file, unknown format, no id column...) is a *cti3cx.Error
+// with code EINVALID and nothing is written; an abort for --max-errors has
+// code ECONFLICT and leaves the previous data intact.
+func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Options) (Summary, error) {
+	start := time.Now()
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Mode == "" {
+		opts.Mode = ModeUpsert
+	}
+	if opts.Mode != ModeUpsert && opts.Mode != ModeFull {
+		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "--mode %q: want upsert or full", opts.Mode)
+	}
+	limit, err := parseMaxErrors(opts.MaxErrors)
+	if err != nil {
+		return Summary{}, err
+	}
+	profile, err := normalize.NewProfile(tenant.DefaultDDD, tenant.DialFormat)
+	if err != nil {
+		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "tenant %s: phone profile: %v", tenant.Slug, err)
+	}
+	src, f, name, err := openSource(ctx, opts, log)
+	if err != nil {
+		return Summary{}, err
+	}
+	defer src.Close()
+
+	m, err := chooseMapping(name, src.Header(), opts)
+	if opts.DryRun && opts.MappingOut != nil && m.Kind != "" {
+		m.WriteYAML(opts.MappingOut)
+	}
+	if err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Kind: m.Kind, Source: name, Format: f.kind, Mode: opts.Mode, DryRun: opts.DryRun, Mapping: m}
+	run, err := db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: m.Kind, Source: name,
+		Mode: opts.Mode, DryRun: opts.DryRun})
+	if err != nil {
+		return sum, err
+	}
+	sum.RunID = run.ID
+	log = log.With("run", run.ID, "tenant", tenant.Slug, "kind", m.Kind)
+	log.Info("import started", "source", name, "format", f.kind, "mode", opts.Mode, "dry_run", opts.DryRun)
+
+	rw := &rejectsWriter{path: rejectsPath(opts, f), fmt: f, header: src.Header()}
+	st := &runState{limit: limit, rejects: rw, fmt: f, dups: newDupIndex(), progress: newProgress(opts.Progress, log, src)}
+	im := schema.Importer{TenantID: tenant.ID, Kind: m.Kind, Source: name,
+		RulesVersion: normalize.RulesVersion, Fingerprint: profile.Fingerprint()}
+	builder := newRecordBuilder(m, profile)
+
+	var counts schema.ImportCounts
+	txErr := db.InTx(ctx, func(tx pgx.Tx) error {
+		p := startPipeline(ctx, src, builder, opts.Workers, opts.BatchSize, st.absorb)
+		_, err := im.Stage(ctx, tx, p.next)
+		p.stop()
+		if err != nil {
+			return err
+		}
+		if err := st.finalCheck(); err != nil {
+			return err
+		}
+		counts, err = im.Apply(ctx, tx, schema.ApplyOptions{Full: opts.Mode == ModeFull, Force: opts.Force,
+			MaxDeleteShare: opts.MaxDeleteShare, Keep: st.keep, Dedupe: st.duplicates > 0})
+		if err != nil {
+			return err
+		}
+		if opts.DryRun {
+			return errDryRun
+		}
+		return nil
+	})
+	st.progress.finish()
+	path, rwErr := rw.close()
+	sum.RejectsPath = path
+
+	counts.RowsRead, counts.Rejected = st.read, st.rejected
+	counts.PhonesOK, counts.PhonesFixed, counts.PhonesInvalid = st.phones[0], st.phones[1], st.phones[2]
+	sum.ImportCounts, sum.Duplicates = counts, st.duplicates
+	run.ImportCounts, run.SourceHash = counts, src.Hash()
+	var abort *abortError
+	switch {
+	case txErr == nil || errors.Is(txErr, errDryRun):
+		run.Outcome, txErr = schema.OutcomeOK, nil
+		if opts.DryRun {
+			run.Outcome = schema.OutcomeDryRun
+		}
+	case errors.As(txErr, &abort):
+		run.Outcome, run.Error = schema.OutcomeAborted, abort.Error()
+		txErr = cti3cx.Errorf(cti3cx.ECONFLICT, "%s: %s", name, abort.Error())
+		run.Inserted, run.Updated, run.Unchanged, run.Deleted = 0, 0, 0, 0
+		sum.ImportCounts = run.ImportCounts
+	default:
+		run.Outcome, run.Error = schema.OutcomeFailed, cti3cx.ErrorMessage(txErr)
+		run.Inserted, run.Updated, run.Unchanged, run.Deleted = 0, 0, 0, 0
+		sum.ImportCounts = run.ImportCounts
+		if ctx.Err() != nil {
+			run.Error = "interrupted: " + ctx.Err().Error()
+		}
+	}
+	sum.Outcome = run.Outcome
+	// The run is finished even when the import's context is gone.
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := db.FinishImportRun(finishCtx, run, st.stored); err != nil && txErr == nil {
+		txErr = err
+	}
+	if rwErr != nil && txErr == nil {
+		txErr = rwErr
+	}
+	sum.Duration = time.Since(start)
+	log.Info("import finished", "outcome", run.Outcome, "read", counts.RowsRead, "inserted", counts.Inserted,
+		"updated", counts.Updated, "unchanged", counts.Unchanged, "deleted", counts.Deleted,
+		"rejected", counts.Rejected, "duplicates", st.duplicates, "duration", sum.Duration.Round(time.Millisecond))
+	if txErr != nil {
+		if ctx.Err() != nil && cti3cx.ErrorCode(txErr) == cti3cx.EINTERNAL {
+			txErr = cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: import interrupted, nothing was written: %w", name, ctx.Err())
+		}
+		return sum, txErr
+	}
+	return sum, nil
+}
+
+// runState is what the collector tracks while rows stream to COPY. It is
+// used from one goroutine only (COPY's).
+type runState struct {
+	limit      maxErrors
+	rejects    *rejectsWriter
+	fmt        format
+	dups       *dupIndex
+	progress   *progress
+	read       int
+	rejected   int
+	duplicates int
+	phones     [3]int // ok, fixed, invalid
+	keep       []string
+	stored     []schema.ImportReject
+}
+
+func (st *runState) absorb(bt *batch) error {
+	st.read += len(bt.rows)
+	for _, rj := range bt.rejects {
+		st.rejected++
+		if err := st.reject(rj.row, rj.err); err != nil {
+			return err
+		}
+		// A rejected row's record stays: --mode full must not delete it.
+		if id := rejectedID(rj); id != "" {
+			st.keep = append(st.keep, id)
+		}
+	}
+	for i := range bt.recs {
+		rec := &bt.recs[i]
+		if prev := st.dups.add(rec.ExternalID, rec.Line); prev != 0 {
+			st.duplicates++
+			r := bt.rows[bt.recRow[i]]
+			kept := r
+			kept.line = prev
+			if err := st.reject(kept, &rowError{CodeDuplicateID, fmt.Sprintf(
+				"código %q repetido: a linha %d substitui esta (linha %d); abaixo os dados importados", rec.ExternalID, r.line, prev)}); err != nil {
+				return err
+			}
+		}
+		for _, p := range rec.Phones {
+			switch p.Status {
+			case string(normalize.StatusOK):
+				st.phones[0]++
+			case string(normalize.StatusFixed):
+				st.phones[1]++
+			default:
+				st.phones[2]++
+			}
+		}
+	}
+	st.progress.add(len(bt.rows))
+	if st.limit.exceededCount(st.rejected) {
+		return &abortError{st.rejected, st.read, st.limit.text}
+	}
+	return nil
+}
+
+// rejectedID is the builder's idea of the row's id, if it has one.
+func rejectedID(rj rejected) string { return rj.id }
+
+func (st *runState) reject(r row, e *rowError) error {
+	if len(st.stored) < maxStoredRejects {
+		st.stored = append(st.stored, schema.ImportReject{Line: r.line, Code: e.Code, Message: e.Message, Record: recordText(r, st.fmt)})
+	}
+	return st.rejects.write(r, e)
+}
+
+func (st *runState) finalCheck() error {
+	if st.limit.exceeded(st.rejected, st.read) {
+		return &abortError{st.rejected, st.read, st.limit.text}
+	}
+	return nil
+}
+
+// maxErrors is --max-errors: a count, or a percentage of the rows read.
+type maxErrors struct {
+	text    string
+	count   int
+	percent float64
+	set     bool
+}
+
+func parseMaxErrors(s string) (maxErrors, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return maxErrors{}, nil
+	}
+	m := maxErrors{text: s, set: true, count: -1, percent: -1}
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		v, err := strconv.ParseFloat(p, 64)
+		if err != nil || v < 0 || v > 100 {
+			return m, cti3cx.Errorf(cti3cx.EINVALID, "--max-errors %q: want a count (10) or a percentage (5%%)", s)
+		}
+		m.percent = v
+		return m, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return m, cti3cx.Errorf(cti3cx.EINVALID, "--max-errors %q: want a count (10) or a percentage (5%%)", s)
+	}
+	m.count = v
+	return m, nil
+}
+
+func (m maxErrors) exceededCount(rejected int) bool { return m.set && m.count >= 0 && rejected > m.count }
+
+func (m maxErrors) exceeded(rejected, read int) bool {
+	if m.exceededCount(rejected) {
+		return true
+	}
+	return m.set && m.percent >= 0 && read > 0 && float64(rejected)*100 > m.percent*float64(read)
+}
+
+func rejectsPath(opts Options, f format) string {
+	if opts.RejectsPath != "" {
+		return opts.RejectsPath
+	}
+	in := opts.File
+	if in == "" {
+		in = opts.Feed
+	}
+	if in == "" || in == "-" || isURL(in) {
+		return ""
+	}
+	return defaultRejectsPath(in, f)
+}
+
+// openSource opens the file or feed and returns its reader, its format and
+// the name runs record.
+func openSource(ctx context.Context, opts Options, log *slog.Logger) (rowReader, format, string, error) {
+	switch {
+	case opts.File != "" && opts.Feed != "":
+		return nil, format{}, "", cti3cx.Errorf(cti3cx.EINVALID, "give --file or --feed, not both")
+	case opts.Feed != "":
+		return openFeed(ctx, opts, log)
+	case opts.File == "":
+		return nil, format{}, "", cti3cx.Errorf(cti3cx.EINVALID, "no input: give --file or --feed")
+	}
+	name := opts.File
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx", ".xlsm":
+		x, err := openXLSX(name, name, xlsxOptions{sheet: opts.Sheet, headerRow: opts.HeaderRow, unzipLimit: opts.UnzipLimit})
+		if err != nil {
+			return nil, format{}, "", err
+		}
+		return x, x.fmt, name, nil
+	case ".xls":
+		return nil, format{}, "", inputError(name, "old Excel .xls is not supported: save it as .xlsx or CSV")
+	case ".json", ".ndjson", ".jsonl":
+		return openFeed(ctx, Options{Feed: name, FeedOptions: opts.FeedOptions, Stdin: opts.Stdin}, log)
+	}
+	var in io.ReadCloser
+	var size int64
+	if name == "-" {
+		in = io.NopCloser(opts.Stdin)
+		name = "stdin"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, format{}, "", inputError(name, "%v", unwrapPathError(err))
+		}
+		if fi, err := f.Stat(); err == nil {
+			if fi.IsDir() {
+				f.Close()
+				return nil, format{}, "", inputError(name, "is a directory")
+			}
+			size = fi.Size()
+		}
+		in = f
+	}
+	c, err := openCSV(name, in, size, csvOptions{encoding: opts.Encoding, delimiter: opts.Delimiter, headerRow: opts.HeaderRow})
+	if err != nil {
+		in.Close()
+		return nil, format{}, "", err
+	}
+	return c, c.fmt, name, nil
+}
+
+func openFeed(ctx context.Context, opts Options, log *slog.Logger) (rowReader, format, string, error) {
+	f := format{kind: FormatJSON}
+	switch {
+	case isURL(opts.Feed):
+		name := redactURL(opts.Feed)
+		fetch := &feedFetcher{name: name, opts: opts.FeedOptions, log: log}
+		j, err := openJSON(ctx, name, nil, fetch, opts.Feed)
+		return j, f, name, err
+	case opts.Feed == "-":
+		j, err := openJSON(ctx, "stdin", io.NopCloser(opts.Stdin), nil, "")
+		return j, f, "stdin", err
+	}
+	in, err := openFeedFile(opts.Feed)
+	if err != nil {
+		return nil, f, "", err
+	}
+	j, err := openJSON(ctx, opts.Feed, in, nil, "")
+	if err != nil {
+		in.Close()
+	}
+	return j, f, opts.Feed, err
+}
+
+// chooseMapping settles the kind and the column mapping, and checks that
+// an id column exists.
+func chooseMapping(name string, header []string, opts Options) (Mapping, error) {
+	var mf *mappingFile
+	if opts.MappingFile != "" {
+		f, err := loadMappingFile(opts.MappingFile)
+		if err != nil {
+			return Mapping{}, err
+		}
+		mf = &f
+	}
+	kind := opts.Kind
+	if kind == "" && mf != nil {
+		kind = mf.Kind
+	}
+	if kind == "" {
+		kind = detectKind(header)
+	}
+	if kind != "" && kind != KindAccounts && kind != KindContacts {
+		return Mapping{}, cti3cx.Errorf(cti3cx.EINVALID, "--kind %q: want accounts or contacts", kind)
+	}
+	if kind == "" {
+		if !looksLikeHeader(header) {
+			return Mapping{}, inputError(name, "no recognizable column in the header (%s)", shortList(header))
+		}
+		return Mapping{}, inputError(name, "cannot tell accounts from contacts by the columns (%s): give --kind", shortList(header))
+	}
+	m, err := buildMapping(kind, header, mf)
+	if err != nil {
+		return m, err
+	}
+	if m.recognized() == 0 {
+		return m, inputError(name, "no recognizable column in the header (%s); write a mapping file (fields: %s)", shortList(header), targetsList(kind))
+	}
+	if !m.has(TargetExternalID) {
+		return m, inputError(name, "no id column: none of the columns (%s) is the record's code; map one to external_id in a mapping file (--mapping; --dry-run prints one to start from)", shortList(header))
+	}
+	return m, nil
+}
+
+func shortList(h []string) string {
+	const max = 8
+	if len(h) > max {
+		return strings.Join(h[:max], ", ") + fmt.Sprintf(", … (%d columns)", len(h))
+	}
+	return strings.Join(h, ", ")
+}

@@ -1,0 +1,192 @@
+package loader
+
+import (
+	"context"
+	"errors"
+	"hash/maphash"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+// maxStoredRejects caps the rejects kept in import_rejects; the rejects
+// file has them all.
+const maxStoredRejects = 10000
+
+type rejected struct {
+	row row
+	err *rowError
+	id  string // the row's id, when it has one
+}
+
+// batch is a slice of rows on its way through the workers. done closes
+// when recs and rejects are filled.
+type batch struct {
+	rows    []row
+	recs    []schema.StagedRecord
+	recRow  []int // index in rows of each rec
+	rejects []rejected
+	done    chan struct{}
+}
+
+// pipeline reads rows on one goroutine, builds and normalizes them on
+// GOMAXPROCS workers, and hands the records to COPY in input order. It
+// holds at most a few batches in memory, whatever the input's size.
+type pipeline struct {
+	ctx     context.Context
+	cancel  context.CancelFunc
+	src     rowReader
+	builder *recordBuilder
+	ordered chan *batch
+	wg      sync.WaitGroup
+	readErr error
+
+	cur *batch
+	pos int
+
+	// onBatch sees every finished batch in order before its records go
+	// to COPY; an error stops the import.
+	onBatch func(*batch) error
+}
+
+func startPipeline(ctx context.Context, src rowReader, b *recordBuilder, workers, size int, onBatch func(*batch) error) *pipeline {
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	if size <= 0 {
+		size = 512
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	p := &pipeline{ctx: ctx, cancel: cancel, src: src, builder: b, onBatch: onBatch,
+		ordered: make(chan *batch, workers*4)}
+	work := make(chan *batch, workers*2)
+	for range workers {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			s := newScratch()
+			for bt := range work {
+				p.process(bt, s)
+			}
+		}()
+	}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer close(work)
+		defer close(p.ordered)
+		p.readErr = p.read(work, size)
+	}()
+	return p
+}
+
+func (p *pipeline) read(work chan<- *batch, size int) error {
+	for {
+		bt := &batch{rows: make([]row, 0, size), done: make(chan struct{})}
+		var err error
+		for len(bt.rows) < size {
+			var r row
+			if r, err = p.src.Next(); err != nil {
+				break
+			}
+			bt.rows = append(bt.rows, r)
+		}
+		if len(bt.rows) > 0 {
+			select {
+			case work <- bt:
+			case <-p.ctx.Done():
+				return p.ctx.Err()
+			}
+			select {
+			case p.ordered <- bt:
+			case <-p.ctx.Done():
+				return p.ctx.Err()
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
+
+func (p *pipeline) process(bt *batch, s *scratch) {
+	defer close(bt.done)
+	bt.recs = make([]schema.StagedRecord, len(bt.rows))
+	n := 0
+	for i, r := range bt.rows {
+		if err := p.builder.build(r, &bt.recs[n], s); err != nil {
+			bt.rejects = append(bt.rejects, rejected{r, err, p.builder.id(r)})
+			continue
+		}
+		bt.recRow = append(bt.recRow, i)
+		n++
+	}
+	bt.recs = bt.recs[:n]
+}
+
+// next is COPY's source: the next record in input order, nil at the end.
+func (p *pipeline) next() (*schema.StagedRecord, error) {
+	for p.cur == nil || p.pos >= len(p.cur.recs) {
+		var bt *batch
+		var ok bool
+		select {
+		case bt, ok = <-p.ordered:
+		case <-p.ctx.Done():
+			return nil, p.ctx.Err()
+		}
+		if !ok {
+			if p.readErr != nil {
+				return nil, p.readErr
+			}
+			return nil, nil
+		}
+		select {
+		case <-bt.done:
+		case <-p.ctx.Done():
+			return nil, p.ctx.Err()
+		}
+		if err := p.onBatch(bt); err != nil {
+			return nil, err
+		}
+		p.cur, p.pos = bt, 0
+	}
+	rec := &p.cur.recs[p.pos]
+	p.pos++
+	return rec, nil
+}
+
+// stop ends the goroutines and waits for them.
+func (p *pipeline) stop() {
+	p.cancel()
+	go func() {
+		for range p.ordered {
+		}
+	}()
+	p.wg.Wait()
+}
+
+// dupIndex finds external ids seen twice. It keeps a 64-bit hash per id,
+// not the id, so that a million ids cost a few MB; the database dedupes
+// exactly, this only reports.
+type dupIndex struct {
+	seed maphash.Seed
+	seen map[uint64]int // id hash -> line
+}
+
+func newDupIndex() *dupIndex { return &dupIndex{seed: maphash.MakeSeed(), seen: map[uint64]int{}} }
+
+// add records id at line and returns the earlier line of the same id, or 0.
+func (d *dupIndex) add(id string, line int) int {
+	h := maphash.String(d.seed, id)
+	prev := d.seen[h]
+	d.seen[h] = line
+	return prev
+}

@@ -1,0 +1,210 @@
+package loader
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/go-playground/validator/v10"
+
+	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+// maxFieldLen bounds a text field: anything longer is a broken row (a
+// missing quote swallowing the file), not data.
+const maxFieldLen = 4096
+
+var validate = validator.New()
+
+type phoneCol struct {
+	col   int
+	field string
+}
+
+// recordBuilder turns a row into a staged record. It is read-only once
+// built; each worker brings its own scratch.
+type recordBuilder struct {
+	kind      string
+	profile   normalize.Profile
+	cols      map[string]int // target -> column
+	phones    []phoneCol
+	ddd       int // -1 when no DDD column
+	splitName int // column of a full name to split; -1 when none
+}
+
+func newRecordBuilder(m Mapping, p normalize.Profile) *recordBuilder {
+	b := &recordBuilder{kind: m.Kind, profile: p, cols: map[string]int{}, ddd: -1, splitName: -1}
+	for i, t := range m.Targets {
+		switch {
+		case t == TargetIgnore:
+		case t == TargetDDD:
+			if b.ddd < 0 {
+				b.ddd = i
+			}
+		case isPhoneField(t):
+			b.phones = append(b.phones, phoneCol{i, t})
+		default:
+			if _, ok := b.cols[t]; !ok {
+				b.cols[t] = i
+			}
+		}
+	}
+	if m.Kind == KindContacts {
+		// A lone "Nome" column is the whole name: first word, then the rest.
+		_, first := b.cols[TargetFirstName]
+		_, last := b.cols[TargetLastName]
+		if full, ok := b.cols[TargetFullName]; ok && !first && !last {
+			b.splitName = full
+		} else if first && !last {
+			b.splitName = b.cols[TargetFirstName]
+		}
+	}
+	return b
+}
+
+type scratch struct {
+	results []normalize.Result
+	h       hash.Hash
+	sum     []byte
+}
+
+func newScratch() *scratch { return &scratch{h: sha256.New()} }
+
+func (b *recordBuilder) cell(r row, target string) string {
+	if i, ok := b.cols[target]; ok {
+		return r.cells[i]
+	}
+	return ""
+}
+
+// id is the row's external id, "" when it has none or the row is malformed.
+func (b *recordBuilder) id(r row) string {
+	if r.err != nil {
+		return ""
+	}
+	return strings.TrimSpace(b.cell(r, TargetExternalID))
+}
+
+// build fills rec from r, or says why the row is rejected. Invalid phones
+// never reject a row: they are stored flagged.
+func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowError {
+	if r.err != nil {
+		if re, ok := r.err.(*rowError); ok {
+			return re
+		}
+		return errMalformed(r.err.Error())
+	}
+	if r.extra {
+		return &rowError{CodeWrongFieldCount, "a linha tem mais campos preenchidos que o cabeçalho (delimitador ou aspas errados?)"}
+	}
+	for i, c := range r.cells {
+		if len(c) > maxFieldLen {
+			return &rowError{CodeTooLong, fmt.Sprintf("coluna %d: valor com mais de %d caracteres (aspas sem fechar?)", i+1, maxFieldLen)}
+		}
+	}
+	*rec = schema.StagedRecord{Line: r.line, Phones: rec.Phones[:0]}
+	rec.ExternalID = strings.TrimSpace(b.cell(r, TargetExternalID))
+	if rec.ExternalID == "" {
+		return &rowError{CodeMissingID, "código (id) vazio"}
+	}
+	rec.Email = strings.TrimSpace(b.cell(r, TargetEmail))
+	if rec.Email != "" && validate.Var(rec.Email, "email") != nil {
+		return &rowError{CodeInvalidEmail, fmt.Sprintf("e-mail inválido: %q", rec.Email)}
+	}
+	if b.kind == KindAccounts {
+		rec.Name = b.cell(r, TargetName)
+		rec.TradeName = b.cell(r, TargetTradeName)
+		rec.TaxID = b.cell(r, TargetTaxID)
+	} else {
+		rec.FirstName = b.cell(r, TargetFirstName)
+		rec.LastName = b.cell(r, TargetLastName)
+		if b.splitName >= 0 {
+			rec.FirstName, rec.LastName = splitName(r.cells[b.splitName])
+		}
+		rec.AccountExternalID = b.cell(r, TargetAccountExternalID)
+		rec.Company = b.cell(r, TargetCompany)
+	}
+	ddd := ""
+	if b.ddd >= 0 {
+		ddd = digitsOnly(r.cells[b.ddd])
+	}
+	for _, pc := range b.phones {
+		cell := strings.TrimSpace(r.cells[pc.col])
+		if cell == "" {
+			continue
+		}
+		if ddd != "" && isLocalNumber(cell) {
+			cell = "(" + strings.TrimLeft(ddd, "0") + ") " + cell
+		}
+		s.results = b.profile.AppendNormalize(s.results[:0], cell)
+		for i, res := range s.results {
+			rec.Phones = append(rec.Phones, schema.StagedPhone{
+				Field: pc.field, Position: int16(i), Raw: cell, Input: res.Input,
+				E164: res.E164, Dial: res.Dial, Type: string(res.Type), Extension: res.Extension,
+				Status: string(res.Status), Reasons: res.Reasons.String(), Suggestion: res.Suggestion,
+			})
+		}
+	}
+	rec.Hash = b.hash(rec, s)
+	return nil
+}
+
+// hash covers every imported field and every phone cell: equal hashes
+// mean nothing to write.
+func (b *recordBuilder) hash(rec *schema.StagedRecord, s *scratch) string {
+	s.h.Reset()
+	for _, f := range []string{rec.ExternalID, rec.Name, rec.TradeName, rec.TaxID, rec.FirstName, rec.LastName,
+		rec.AccountExternalID, rec.Company, rec.Email} {
+		s.h.Write([]byte(f))
+		s.h.Write([]byte{0x1f})
+	}
+	for _, p := range rec.Phones {
+		if p.Position == 0 {
+			s.h.Write([]byte(p.Field))
+			s.h.Write([]byte{0x1e})
+			s.h.Write([]byte(p.Raw))
+			s.h.Write([]byte{0x1f})
+		}
+	}
+	s.sum = s.h.Sum(s.sum[:0])
+	return hex.EncodeToString(s.sum[:16])
+}
+
+func splitName(full string) (string, string) {
+	full = strings.Join(strings.Fields(full), " ")
+	first, last, _ := strings.Cut(full, " ")
+	return first, last
+}
+
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isLocalNumber tells a number written without DDD (8 or 9 digits, no
+// prefix) from one that has its own: only those get the DDD column.
+func isLocalNumber(cell string) bool {
+	if c, _ := utf8.DecodeRuneInString(cell); c == '+' || c == '0' || c == '(' {
+		return false
+	}
+	n := 0
+	for _, r := range cell {
+		switch {
+		case r >= '0' && r <= '9':
+			n++
+		case r == ' ' || r == '-' || r == '.':
+		default:
+			return false
+		}
+	}
+	return n == 8 || n == 9
+}

@@ -1,0 +1,190 @@
+package loader
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/htmlindex"
+
+	"github.com/cti3cx/cti3cx"
+)
+
+// Columns added to each rejected row, in Portuguese for CRM staff.
+var rejectColumns = []string{"linha", "codigo_erro", "mensagem"}
+
+// rejectsWriter writes rejected rows in the input's own format and
+// encoding, so that staff fix them in Excel and import the file again. The
+// file is created at the first reject.
+type rejectsWriter struct {
+	path   string
+	fmt    format
+	header []string
+	n      int
+
+	f   *os.File
+	buf *bufio.Writer
+	csv *csv.Writer
+	out io.Writer // encoded text, for CSV and NDJSON
+
+	book *excelize.File
+	sw   *excelize.StreamWriter
+}
+
+// defaultRejectsPath is <dir>/<name>.rejeitados.<ext> next to the input.
+func defaultRejectsPath(input string, f format) string {
+	ext := filepath.Ext(input)
+	base := strings.TrimSuffix(input, ext)
+	switch f.kind {
+	case FormatXLSX:
+		ext = ".xlsx"
+	case FormatJSON:
+		ext = ".ndjson"
+	default:
+		if ext == "" {
+			ext = ".csv"
+		}
+	}
+	return base + ".rejeitados" + ext
+}
+
+func (w *rejectsWriter) open() error {
+	if w.fmt.kind == FormatXLSX {
+		w.book = excelize.NewFile()
+		sw, err := w.book.NewStreamWriter("Sheet1")
+		if err != nil {
+			return err
+		}
+		w.sw = sw
+		return w.xlsxRow(append(append([]string{}, w.header...), rejectColumns...))
+	}
+	f, err := os.Create(w.path)
+	if err != nil {
+		return cti3cx.Errorf(cti3cx.EINVALID, "rejects file %s: %w", w.path, unwrapPathError(err))
+	}
+	w.f, w.buf = f, bufio.NewWriter(f)
+	w.out = w.buf
+	if w.fmt.kind == FormatJSON {
+		return nil
+	}
+	if w.fmt.encoding != "" && w.fmt.encoding != "utf-8" {
+		if enc, err := htmlindex.Get(w.fmt.encoding); err == nil {
+			w.out = encoding.ReplaceUnsupported(enc.NewEncoder()).Writer(w.buf)
+		}
+	}
+	if w.fmt.bom {
+		w.buf.WriteString("\ufeff")
+	}
+	w.csv = csv.NewWriter(w.out)
+	w.csv.Comma = w.fmt.delimiter
+	w.csv.UseCRLF = true // Excel's line ending
+	return w.csv.Write(append(append([]string{}, w.header...), rejectColumns...))
+}
+
+func (w *rejectsWriter) xlsxRow(cells []string) error {
+	vals := make([]any, len(cells))
+	for i, c := range cells {
+		vals[i] = c
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, w.n+1)
+	return w.sw.SetRow(cell, vals)
+}
+
+// write adds one rejected row: its cells (or JSON object) plus line, code
+// and message.
+func (w *rejectsWriter) write(r row, e *rowError) error {
+	if w.path == "" {
+		return nil
+	}
+	if w.n == 0 {
+		if err := w.open(); err != nil {
+			return err
+		}
+	}
+	w.n++
+	line := strconv.Itoa(r.line)
+	switch w.fmt.kind {
+	case FormatXLSX:
+		return w.xlsxRow(append(append([]string{}, r.cells...), line, e.Code, e.Message))
+	case FormatJSON:
+		return w.jsonLine(r, e)
+	}
+	return w.csv.Write(append(append([]string{}, r.cells...), line, e.Code, e.Message))
+}
+
+func (w *rejectsWriter) jsonLine(r row, e *rowError) error {
+	extra, _ := json.Marshal(map[string]any{"linha": r.line, "codigo_erro": e.Code, "mensagem": e.Message})
+	raw := strings.TrimSpace(r.raw)
+	var out string
+	switch {
+	case strings.HasPrefix(raw, "{") && strings.TrimSpace(raw[1:]) != "}":
+		// The original object, its keys first, then ours.
+		out = strings.TrimSuffix(strings.TrimSpace(raw), "}") + "," + string(extra[1:])
+	default:
+		rec, _ := json.Marshal(map[string]any{"registro": json.RawMessage(orNull(raw))})
+		out = strings.TrimSuffix(string(rec), "}") + "," + string(extra[1:])
+	}
+	_, err := io.WriteString(w.out, out+"\n")
+	return err
+}
+
+func orNull(s string) string {
+	if json.Valid([]byte(s)) && s != "" {
+		return s
+	}
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// close finishes the file; it returns the path when one was written.
+func (w *rejectsWriter) close() (string, error) {
+	if w.n == 0 {
+		return "", nil
+	}
+	if w.book != nil {
+		if err := w.sw.Flush(); err != nil {
+			return "", err
+		}
+		if err := w.book.SaveAs(w.path); err != nil {
+			return "", cti3cx.Errorf(cti3cx.EINVALID, "rejects file %s: %v", w.path, err)
+		}
+		return w.path, w.book.Close()
+	}
+	if w.csv != nil {
+		w.csv.Flush()
+		if err := w.csv.Error(); err != nil {
+			return "", err
+		}
+	}
+	if c, ok := w.out.(io.Closer); ok {
+		c.Close()
+	}
+	if err := w.buf.Flush(); err != nil {
+		return "", err
+	}
+	return w.path, w.f.Close()
+}
+
+// recordText is the original row as one line, for import_rejects.
+func recordText(r row, f format) string {
+	if r.raw != "" {
+		return r.raw
+	}
+	var b strings.Builder
+	cw := csv.NewWriter(&b)
+	if f.delimiter != 0 {
+		cw.Comma = f.delimiter
+	} else {
+		cw.Comma = '\t'
+	}
+	cw.Write(r.cells)
+	cw.Flush()
+	return strings.TrimRight(b.String(), "\n")
+}

@@ -1,0 +1,272 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cti3cx/cti3cx"
+	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+// Outcomes of a fix, as written in the result file.
+const (
+	Applied    = "aplicado"
+	WouldApply = "válido (simulação)"
+	Rejected   = "rejeitado"
+)
+
+// FixOptions tune ApplyFixes.
+type FixOptions struct {
+	DryRun bool
+	// Out is the result file; "<name>.resultado.<ext>" next to the input
+	// when empty.
+	Out string
+}
+
+// FixResult is what happened to one filled row.
+type FixResult struct {
+	Sheet   string
+	Line    int
+	Ref     string
+	Kind    string
+	ID      string // id_externo
+	Name    string
+	Field   string
+	Stored  string // valor_armazenado
+	FixTo   string // corrigir_para
+	Outcome string
+	Reason  string // why rejected, or what the fix was read as
+	Dial    string // the number 3CX will dial, when valid
+	Stale   bool
+}
+
+// FixSummary counts ApplyFixes' outcomes.
+type FixSummary struct {
+	Applied, Rejected, Stale int
+	Results                  []FixResult
+	ResultPath               string
+}
+
+// ApplyFixes reads a report staff filled in and applies every valid
+// corrigir_para as an override of the tenant's phone: the source's raw value
+// is kept, the override wins until the source changes it. A row whose ref
+// belongs to another tenant's phone, or whose phone changed since the report
+// was written, is refused; a value that is not exactly one valid number is
+// rejected with the reason. Rows with corrigir_para empty are ignored. The
+// outcome of every filled row goes to the result file.
+func ApplyFixes(ctx context.Context, db *schema.DB, t schema.Tenant, path string, opts FixOptions) (FixSummary, error) {
+	profile, err := normalize.NewProfile(t.DefaultDDD, t.DialFormat)
+	if err != nil {
+		return FixSummary{}, cti3cx.Errorf(cti3cx.EINVALID, "tenant %s: phone profile: %w", t.Slug, err)
+	}
+	a := &applier{db: db, tenant: t, profile: profile, dryRun: opts.DryRun,
+		actor: "fix:" + filepath.Base(path), seen: map[int64]int{}}
+	var sum FixSummary
+	err = ReadRows(path, func(r Row) error {
+		if r.Get("corrigir_para") == "" {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		res, err := a.apply(ctx, r)
+		if err != nil {
+			return err
+		}
+		switch {
+		case res.Outcome == Rejected && res.Stale:
+			sum.Stale++
+			sum.Rejected++
+		case res.Outcome == Rejected:
+			sum.Rejected++
+		default:
+			sum.Applied++
+		}
+		sum.Results = append(sum.Results, res)
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	sum.ResultPath = opts.Out
+	if sum.ResultPath == "" {
+		sum.ResultPath = resultPath(path)
+	}
+	return sum, writeResults(sum.ResultPath, sum.Results)
+}
+
+// resultPath is "<name>.resultado.<ext>" next to the input.
+func resultPath(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".resultado" + ext
+}
+
+type applier struct {
+	db      *schema.DB
+	tenant  schema.Tenant
+	profile normalize.Profile
+	dryRun  bool
+	actor   string
+	seen    map[int64]int // phone id -> line that fixed it
+}
+
+// errStale vetoes a fix inside the transaction that locked the phone.
+var errStale = errors.New("stale")
+
+func (a *applier) apply(ctx context.Context, r Row) (FixResult, error) {
+	res := FixResult{Sheet: r.Sheet, Line: r.Line, Ref: r.Get("ref"), Kind: r.Get("tipo_registro"),
+		ID: r.Get("id_externo"), Name: r.Get("nome"), Field: r.Get("campo"), Stored: r.Get("valor_armazenado"),
+		FixTo: r.Get("corrigir_para")}
+	reject := func(format string, args ...any) (FixResult, error) {
+		res.Outcome, res.Reason = Rejected, fmt.Sprintf(format, args...)
+		return res, nil
+	}
+	id, stamp, ok := parseRef(res.Ref)
+	if !ok {
+		return reject("coluna ref vazia ou alterada: use uma linha do relatório como foi gerada")
+	}
+	if prev, dup := a.seen[id]; dup {
+		return reject("o mesmo telefone já foi corrigido na linha %d", prev)
+	}
+	fields, why := a.validate(res.FixTo)
+	if why != "" {
+		return reject("%s", why)
+	}
+	res.Dial = fields.Dial
+	check := func(p schema.FixTarget) error {
+		if Ref(p.ID, p.Raw, p.Override) != strconv.FormatInt(id, 10)+"."+stamp {
+			return errStale
+		}
+		return nil
+	}
+	var err error
+	if a.dryRun {
+		var p schema.FixTarget
+		if p, err = a.db.FixTargetByID(ctx, a.tenant.ID, id); err == nil {
+			err = check(p)
+		}
+	} else {
+		err = a.db.ApplyFix(ctx, a.tenant.ID, schema.Fix{PhoneID: id, Override: res.FixTo, Fields: fields,
+			RulesVersion: normalize.RulesVersion, ProfileFingerprint: a.profile.Fingerprint(), Actor: a.actor}, check)
+	}
+	switch {
+	case errors.Is(err, errStale):
+		res.Stale = true
+		return reject("desatualizado: o telefone mudou desde que o relatório foi gerado; gere um novo relatório")
+	case cti3cx.ErrorCode(err) == cti3cx.ENOTFOUND:
+		res.Stale = true
+		return reject("desatualizado: o telefone não existe mais; gere um novo relatório")
+	case err != nil:
+		return res, err
+	}
+	a.seen[id] = r.Line
+	res.Outcome = Applied
+	if a.dryRun {
+		res.Outcome = WouldApply
+	}
+	return res, nil
+}
+
+// validate normalizes a fix: it must be exactly one valid number.
+func (a *applier) validate(fix string) (schema.Normalized, string) {
+	results := a.profile.Normalize(fix)
+	switch {
+	case len(results) == 0:
+		return schema.Normalized{}, "não há número no valor informado"
+	case len(results) > 1:
+		return schema.Normalized{}, "informe um único número por linha"
+	}
+	r := results[0]
+	if r.Status == normalize.StatusInvalid {
+		why := "número inválido"
+		if d := r.Reasons.Describe(); d != "" {
+			why += ": " + d
+		}
+		if r.Suggestion != "" {
+			why += " (" + r.Suggestion + ")"
+		}
+		return schema.Normalized{}, why
+	}
+	return schema.Normalized{Input: r.Input, E164: r.E164, Dial: r.Dial, Type: string(r.Type),
+		Extension: r.Extension, Status: string(r.Status), Reasons: r.Reasons.String(), Suggestion: r.Suggestion}, ""
+}
+
+var resultColumns = []string{"aba", "linha", "ref", "tipo_registro", "id_externo", "nome", "campo",
+	"valor_armazenado", "corrigir_para", "resultado", "motivo", "numero_discado"}
+
+func (r FixResult) cells() []string {
+	return []string{r.Sheet, strconv.Itoa(r.Line), r.Ref, r.Kind, r.ID, r.Name, r.Field, r.Stored, r.FixTo,
+		r.Outcome, r.Reason, r.Dial}
+}
+
+// writeResults writes the result file in the input's format.
+func writeResults(path string, results []FixResult) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return cti3cx.Errorf(cti3cx.EINVALID, "result file: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if strings.EqualFold(filepath.Ext(path), ".csv") {
+		cw := newCSVWriter(tmp)
+		_ = cw.Write(resultColumns)
+		for _, r := range results {
+			_ = cw.Write(r.cells())
+		}
+		cw.Flush()
+		err = cw.Error()
+	} else {
+		err = writeResultsXLSX(tmp, results)
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
+
+func writeResultsXLSX(w *os.File, results []FixResult) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	x, err := newXLSX(f)
+	if err != nil {
+		return err
+	}
+	if err := f.SetSheetName(summarySheet, "Resultado"); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter("Resultado")
+	if err != nil {
+		return err
+	}
+	for i, wd := range []float64{20, 7, 16, 12, 16, 30, 20, 22, 22, 18, 60, 18} {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	if err := sw.SetRow("A1", cells(resultColumns, x.header)); err != nil {
+		return err
+	}
+	for i, r := range results {
+		if err := sw.SetRow(cellName(1, i+2), cells(r.cells(), x.text)); err != nil {
+			return err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	_, err = f.WriteTo(w)
+	return err
+}

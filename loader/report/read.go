@@ -1,0 +1,192 @@
+package report
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/encoding/charmap"
+
+	"github.com/cti3cx/cti3cx"
+)
+
+// Row is one data row of a report as staff returned it, its cells by column
+// name.
+type Row struct {
+	Sheet string // "" for CSV
+	Line  int    // 1-based, as Excel numbers rows
+	cells map[string]string
+}
+
+// Get returns the cell of the named column, trimmed.
+func (r Row) Get(column string) string { return strings.TrimSpace(r.cells[column]) }
+
+// ReadRows calls fn for every data row of a filled report, XLSX or CSV by
+// the file's extension. Sheets without the ref and corrigir_para columns
+// (the summary) are skipped; columns are found by their header, so staff may
+// reorder or add columns.
+func ReadRows(path string, fn func(Row) error) error {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".xlsx":
+		return readXLSX(path, fn)
+	case ".csv":
+		return readCSV(path, fn)
+	}
+	return cti3cx.Errorf(cti3cx.EINVALID, "%s: want a report ending in .xlsx or .csv", path)
+}
+
+func readXLSX(path string, fn func(Row) error) error {
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		return cti3cx.Errorf(cti3cx.EINVALID, "%s: not a readable XLSX file: %w", path, err)
+	}
+	defer f.Close()
+	found := false
+	for _, name := range f.GetSheetList() {
+		ok, err := readSheet(f, path, name, fn)
+		if err != nil {
+			return err
+		}
+		found = found || ok
+	}
+	if !found {
+		return cti3cx.Errorf(cti3cx.EINVALID, "%s: no sheet has the columns ref and corrigir_para: is this a cti3cx report?", path)
+	}
+	return nil
+}
+
+func readSheet(f *excelize.File, path, name string, fn func(Row) error) (bool, error) {
+	rows, err := f.Rows(name)
+	if err != nil {
+		return false, cti3cx.Errorf(cti3cx.EINVALID, "%s, aba %s: %w", path, name, err)
+	}
+	defer rows.Close()
+	var header []string
+	for line := 1; rows.Next(); line++ {
+		// Raw values: a number staff typed into a General cell comes back as
+		// typed, not as Excel would display it (4,73E+09).
+		cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return false, errRow(path, name, line, "%v", err)
+		}
+		if header == nil {
+			if !isReportHeader(cells) {
+				return false, nil
+			}
+			header = cells
+			continue
+		}
+		if err := fn(newRow(name, line, header, cells)); err != nil {
+			return true, err
+		}
+	}
+	return header != nil, rows.Error()
+}
+
+func isReportHeader(cells []string) bool {
+	var ref, fix bool
+	for _, c := range cells {
+		switch normHeader(c) {
+		case "ref":
+			ref = true
+		case "corrigir_para":
+			fix = true
+		}
+	}
+	return ref && fix
+}
+
+func normHeader(h string) string {
+	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, bom)))
+}
+
+func newRow(sheet string, line int, header, cells []string) Row {
+	r := Row{Sheet: sheet, Line: line, cells: make(map[string]string, len(header))}
+	for i, h := range header {
+		if i < len(cells) {
+			r.cells[normHeader(h)] = cells[i]
+		}
+	}
+	return r
+}
+
+// readCSV reads the report as written, or as Excel saves it again in
+// Brazil: Windows-1252 without a BOM, ';' or ',' between fields.
+func readCSV(path string, fn func(Row) error) error {
+	file, err := os.Open(path)
+	if err != nil {
+		return cti3cx.Errorf(cti3cx.EINVALID, "%s: %w", path, unwrapPath(err))
+	}
+	defer file.Close()
+	br := bufio.NewReaderSize(file, 64<<10)
+	sample, _ := br.Peek(64 << 10)
+	var src io.Reader = br
+	switch {
+	case bytes.HasPrefix(sample, []byte(bom)):
+		_, _ = br.Discard(len(bom))
+	case !utf8.Valid(trimPartialRune(sample)):
+		src = charmap.Windows1252.NewDecoder().Reader(br)
+	}
+	cr := csv.NewReader(src)
+	cr.Comma = sniffDelimiter(sample)
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	header, err := cr.Read()
+	if err != nil || !isReportHeader(header) {
+		return cti3cx.Errorf(cti3cx.EINVALID, "%s: the first line lacks the columns ref and corrigir_para: is this a cti3cx report?", path)
+	}
+	for {
+		cells, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return errRow(path, "", line, "%v", err)
+		}
+		if err := fn(newRow("", line, header, cells)); err != nil {
+			return err
+		}
+	}
+}
+
+// sniffDelimiter picks the separator of the header line.
+func sniffDelimiter(sample []byte) rune {
+	first, _, _ := bytes.Cut(sample, []byte("\n"))
+	best, count := ';', 0
+	for _, d := range []rune{';', ',', '\t'} {
+		if n := bytes.Count(first, []byte(string(d))); n > count {
+			best, count = d, n
+		}
+	}
+	return best
+}
+
+// trimPartialRune drops a UTF-8 sequence cut by the end of the sample.
+func trimPartialRune(b []byte) []byte {
+	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
+		if r, _ := utf8.DecodeLastRune(b); r != utf8.RuneError {
+			return b
+		}
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		if errors.Is(err, os.ErrNotExist) {
+			return errors.New("no such file")
+		}
+		return pe.Err
+	}
+	return err
+}
