@@ -324,7 +324,7 @@ func placeholderDigits(d []byte) bool {
 	}
 	if n >= 6 {
 		s := string(d) // compared only: no allocation
-		if strings.HasPrefix("0123456789", s) || strings.HasPrefix("1234567890", s) || strings.HasPrefix("9876543210", s) {
+		if strings.HasPrefix("0123456789", s) || strings.HasPrefix("1234567890", s) {
 			return true
 		}
 	}

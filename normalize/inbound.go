@@ -1,0 +1,113 @@
+package normalize
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNotDigits is wrapped by Inbound's error when the number is not digits
+// with an optional leading '+'.
+var ErrNotDigits = errors.New("not a phone number: only digits and a leading '+' are accepted")
+
+// Lookup is what Inbound found for a number sent by 3CX.
+type Lookup struct {
+	// Candidates are valid E.164 numbers in priority order: the exact
+	// readings first, then readings after a fix (legacy 8-digit mobile with a
+	// 9 added, missing DDD with the tenant default).
+	Candidates []string
+	// Suffix, when not "", are digits to match against the end of stored
+	// E.164 numbers: the input may be only the last N digits (3CX MaxLength).
+	Suffix string
+}
+
+// Inbound interprets what 3CX sends in [Number] for a lookup: E.164 with or
+// without '+' or "00", national with or without the trunk 0 (and carrier
+// code), the tenant's own dial format, or just the last N digits.
+func (p Profile) Inbound(number string) (Lookup, error) {
+	s := number
+	plus := len(s) > 0 && s[0] == '+'
+	if plus {
+		s = s[1:]
+	}
+	if s == "" {
+		return Lookup{}, fmt.Errorf("%w: %q", ErrNotDigits, number)
+	}
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return Lookup{}, fmt.Errorf("%w: %q", ErrNotDigits, number)
+		}
+	}
+	var lk Lookup
+	if !plus && len(s) >= 8 && len(s) <= 11 && s[0] != '0' {
+		lk.Suffix = s
+	}
+	if len(s) > maxDigits {
+		return lk, nil
+	}
+	var buf [maxDigits]byte
+	d := buf[:copy(buf[:], s)]
+	var rd readings
+	rd.build(&p, d, plus, true)
+	add := func(o *outcome) {
+		var b [24]byte
+		e164 := o.f.e164
+		if o.br {
+			e164 = string(append(append(b[:0], "+55"...), o.nsn[:o.nl]...))
+		}
+		for _, c := range lk.Candidates {
+			if c == e164 {
+				return
+			}
+		}
+		lk.Candidates = append(lk.Candidates, e164)
+	}
+	var o outcome
+	// Exact readings, then fixed readings, then the alternatives of
+	// ambiguous ones.
+	for i := 0; i < rd.n; i++ {
+		r := &rd.r[i]
+		o = outcome{}
+		t, v := evalAuto(r, &o.f)
+		if v == vValid {
+			if r.br {
+				o.setBR(r.d, t, 0)
+			}
+			add(&o)
+		}
+	}
+	for i := 0; i < rd.n; i++ {
+		r := &rd.r[i]
+		if !r.br {
+			continue
+		}
+		o = outcome{}
+		if sure, ok := (engine{}).fix(&p, r, &o); !sure {
+			_, ok = (engine{slow: true}).fix(&p, r, &o)
+			if ok {
+				add(&o)
+			}
+		} else if ok {
+			add(&o)
+		}
+	}
+	for _, c := range lk.Candidates {
+		if len(c) == 13 && c[:3] == "+55" && c[5] == '7' { // old radio range: also as a mobile with the 9
+			o = outcome{}
+			o.setBR([]byte(c[3:5]+"9"+c[5:]), TypeMobile, 0)
+			if _, v := fastBR(o.nsn[:o.nl]); v == vValid {
+				add(&o)
+			}
+		}
+	}
+	return lk, nil
+}
+
+// evalAuto evaluates a reading with the tables, or libphonenumber when they
+// are unsure.
+func evalAuto(r *reading, f *foreign) (Type, verdict) {
+	t, v := (engine{}).eval(r, f)
+	if v == vUnsure {
+		t, v = (engine{slow: true}).eval(r, f)
+	}
+	return t, v
+}
