@@ -34,6 +34,19 @@ var presetSpecs = func() map[string]string {
 	return m
 }()
 
+// presetCanon maps each preset's canonical spec to its name.
+var presetCanon = func() map[string]string {
+	m := make(map[string]string, len(presetOrder))
+	for i := len(presetOrder) - 1; i >= 0; i-- {
+		f, err := parseSpec(presetSpecs[presetOrder[i]])
+		if err != nil {
+			panic(err)
+		}
+		m[f.spec()] = presetOrder[i]
+	}
+	return m
+}()
+
 const defaultIntl = "00{cc}{national}"
 
 type tokKind uint8
@@ -106,6 +119,15 @@ func ParseDialFormat(spec string) (DialFormat, error) {
 	if s, ok := presetSpecs[strings.ToLower(spec)]; ok {
 		spec = s
 	}
+	f, err := parseSpec(spec)
+	if err != nil {
+		return DialFormat{}, err
+	}
+	f.name = presetCanon[f.spec()]
+	return f, nil
+}
+
+func parseSpec(spec string) (DialFormat, error) {
 	var f DialFormat
 	parts := strings.Split(spec, ";")
 	geo := strings.TrimSpace(parts[0])
@@ -152,7 +174,6 @@ func ParseDialFormat(spec string) (DialFormat, error) {
 	if !usesCSP && f.csp != "" {
 		return DialFormat{}, dialErr("csp=%s given but no template uses {csp}", f.csp)
 	}
-	f.name = f.presetName()
 	return f, nil
 }
 
@@ -232,16 +253,6 @@ func (f DialFormat) spec() string {
 		s += ";csp=" + f.csp
 	}
 	return s
-}
-
-func (f DialFormat) presetName() string {
-	s := f.spec()
-	for _, name := range presetOrder {
-		if presetSpecs[name] == s {
-			return name
-		}
-	}
-	return ""
 }
 
 // or returns f, or the default format for the zero value.

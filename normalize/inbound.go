@@ -61,14 +61,17 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 		}
 		lk.Candidates = append(lk.Candidates, e164)
 	}
-	var o outcome
+	var (
+		o     outcome
+		valid [len(rd.r)]bool
+	)
 	// Exact readings, then fixed readings, then the alternatives of
 	// ambiguous ones.
 	for i := 0; i < rd.n; i++ {
 		r := &rd.r[i]
 		o = outcome{}
 		t, v := evalAuto(r, &o.f)
-		if v == vValid {
+		if valid[i] = v == vValid; valid[i] {
 			if r.br {
 				o.setBR(r.d, t, 0)
 			}
@@ -77,7 +80,7 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 	}
 	for i := 0; i < rd.n; i++ {
 		r := &rd.r[i]
-		if !r.br {
+		if !r.br || valid[i] {
 			continue
 		}
 		o = outcome{}

@@ -68,7 +68,7 @@ var vectors = []vector{
 	{in: "\ufeff (11) 98765-4321 \u00a0", want: []w{ok("+5511987654321", "0011987654321", TypeMobile)}},
 	{in: "１１ ９８７６５-４３２１", want: []w{ok("+5511987654321", "0011987654321", TypeMobile)}},
 	{in: "(21) 3938-7723 (Museu)", want: []w{ok("+552139387723", "002139387723", TypeFixed)}},
-	{in: "55994024478", want: []w{ok("+5555994024478", "0055994024478", TypeMobile)}},   // DDD 55; "+55 99 4024478" has 7 digits
+	{in: "55994024478", want: []w{ok("+5555994024478", "0055994024478", TypeMobile)}}, // DDD 55; "+55 99 4024478" has 7 digits
 	{in: "(55) 3333-4444", want: []w{ok("+555533334444", "005533334444", TypeFixed)}}, // DDD 55
 
 	// The seed's "00" + DDD + number, i.e. the tenant's own dial format.
@@ -158,8 +158,8 @@ var vectors = []vector{
 	{in: "3333-4444", ddd: "11", want: []w{fixed("+551133334444", "001133334444", TypeFixed, "added_default_ddd")}},
 
 	// Ambiguous: two valid readings; the plan's choice is kept.
-	{in: "5540041234", want: []w{fixed("+555540041234", "005540041234", TypeFixed, "ambiguous")}},            // DDD 55 landline, or +55 4004-1234
-	{in: "(11) 7123-4567", want: []w{fixed("+551171234567", "001171234567", TypeMobile, "ambiguous")}},        // 7xxx radio range, or a mobile missing its 9
+	{in: "5540041234", want: []w{fixed("+555540041234", "005540041234", TypeFixed, "ambiguous")}},      // DDD 55 landline, or +55 4004-1234
+	{in: "(11) 7123-4567", want: []w{fixed("+551171234567", "001171234567", TypeMobile, "ambiguous")}}, // 7xxx radio range, or a mobile missing its 9
 	{in: "7123-4567", want: []w{fixed("+554771234567", "004771234567", TypeMobile, "added_default_ddd", "ambiguous")}},
 	{in: "0049 89 123456", want: []w{fixed("+5549989123456", "0049989123456", TypeMobile, "added_ninth_digit", "ambiguous")}}, // or Munich
 
@@ -228,7 +228,7 @@ var vectors = []vector{
 	{in: "4004-1234", fmt: "csp21", want: []w{ok("+5540041234", "40041234", TypeSharedCost)}},
 	{in: "+1 650 253 0000", fmt: "csp21", want: []w{ok("+16502530000", "002116502530000", TypeForeign)}},
 	{in: "94733334444", fmt: "9{ddd}{number}", want: []w{ok("+554733334444", "94733334444", TypeFixed)}}, // the tenant's own dial string
-	{in: "0214733334444", fmt: "csp21", want: []w{ok("+554733334444", "0214733334444", TypeFixed)}}, // the tenant's own dial string
+	{in: "0214733334444", fmt: "csp21", want: []w{ok("+554733334444", "0214733334444", TypeFixed)}},      // the tenant's own dial string
 	{in: "0214733334444", want: []w{ok("+554733334444", "004733334444", TypeFixed, "carrier_code_removed")}},
 	{in: "00554733334444", fmt: "zeros", want: []w{ok("+554733334444", "00554733334444", TypeFixed)}},
 }
