@@ -229,12 +229,26 @@ func queryError(err error) error {
 	if cti3cx.ErrorCode(wrapped) != cti3cx.EINTERNAL {
 		return wrapped
 	}
-	var pgErr *pgconn.PgError
-	if !errors.As(err, &pgErr) && (errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) || isClosedConn(err)) {
+	if ConnectionLost(err) {
 		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: "database unavailable", Err: err}
 	}
 	return wrapped
+}
+
+// ConnectionLost tells whether err is the database going away (or not
+// answering in time) rather than a fault in the query: what an HTTP edge
+// answers with 503.
+func ConnectionLost(err error) bool {
+	if err == nil || cti3cx.ErrorCode(err) == cti3cx.EUNAVAILABLE {
+		return err != nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
+		pgconn.Timeout(err) || isClosedConn(err)
 }
 
 // isClosedConn recognises pgx's errors for a connection or pool already

@@ -1,0 +1,100 @@
+package api_test
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/cti3cx/cti3cx/api"
+)
+
+// jsonKeys lists a struct's JSON keys in field order.
+func jsonKeys(v any) []string {
+	t := reflect.TypeOf(v)
+	var keys []string
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		keys = append(keys, name)
+	}
+	return keys
+}
+
+type openAPIDoc struct {
+	OpenAPI string `yaml:"openapi"`
+	Paths   map[string]map[string]struct {
+		Responses map[string]any `yaml:"responses"`
+	} `yaml:"paths"`
+	Components struct {
+		Schemas map[string]struct {
+			Required   []string                  `yaml:"required"`
+			Properties yaml.Node                 `yaml:"properties"`
+			Enum       []string                  `yaml:"enum"`
+			Props      map[string]map[string]any `yaml:"-"`
+		} `yaml:"schemas"`
+	} `yaml:"components"`
+}
+
+// propertyNames keeps the YAML order of a properties mapping.
+func propertyNames(n yaml.Node) []string {
+	var names []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		names = append(names, n.Content[i].Value)
+	}
+	return names
+}
+
+// The OpenAPI description stays true to the handlers' types.
+func TestOpenAPIMatchesTypes(t *testing.T) {
+	var doc openAPIDoc
+	if err := yaml.Unmarshal(api.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Errorf("openapi %q", doc.OpenAPI)
+	}
+	for path, method := range map[string]string{"/cti3cx/consult-phone/{phone}": "get", "/cti3cx/end-call/{id}": "put"} {
+		if _, ok := doc.Paths[path][method]; !ok {
+			t.Errorf("%s %s missing", method, path)
+		}
+	}
+	schemas := doc.Components.Schemas
+	for name, typ := range map[string]any{"Contact": api.Contact{}, "EndCallRequest": api.EndCallRequest{}} {
+		got := propertyNames(schemas[name].Properties)
+		if want := jsonKeys(typ); !slices.Equal(got, want) {
+			t.Errorf("%s properties %v, want %v", name, got, want)
+		}
+		if !slices.Equal(schemas[name].Required, jsonKeys(typ)) {
+			t.Errorf("%s required %v", name, schemas[name].Required)
+		}
+	}
+	var calltype struct {
+		Enum []string `yaml:"enum"`
+	}
+	for i := 0; i+1 < len(schemas["EndCallRequest"].Properties.Content); i += 2 {
+		if schemas["EndCallRequest"].Properties.Content[i].Value == "calltype" {
+			_ = schemas["EndCallRequest"].Properties.Content[i+1].Decode(&calltype)
+		}
+	}
+	if want := []string{"Inbound", "Outbound", "Missed", "Notanswered"}; !slices.Equal(calltype.Enum, want) {
+		t.Errorf("calltype enum %v, want %v", calltype.Enum, want)
+	}
+	if got := jsonKeys(api.ConsultResponse{}); !slices.Equal(got, []string{"contact"}) {
+		t.Errorf("ConsultResponse keys %v", got)
+	}
+	// Every status the handlers answer is described.
+	for _, code := range []string{"200", "400", "401", "404", "503"} {
+		for path, ops := range doc.Paths {
+			for method, op := range ops {
+				if _, ok := op.Responses[code]; !ok {
+					t.Errorf("%s %s: no %s response", method, path, code)
+				}
+			}
+		}
+	}
+	if _, ok := doc.Paths["/cti3cx/end-call/{id}"]["put"].Responses["422"]; !ok {
+		t.Error("end-call: no 422 response")
+	}
+}

@@ -1,0 +1,139 @@
+// Package api serves 3CX's server-side CRM integration: consult-phone (who is
+// calling) and end-call (how the call went), byte-compatible with the seed
+// contract, plus health, readiness, metrics and the OpenAPI description.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+// Defaults for Deps' zero values.
+const (
+	DefaultRequestTimeout = time.Second
+	DefaultAuthTTL        = 2 * time.Second
+	DefaultTouchInterval  = 30 * time.Second
+	DefaultMaxBodyBytes   = 16 << 10
+)
+
+// Deps is what the server needs; zero durations take the defaults above.
+type Deps struct {
+	DB     *schema.DB
+	Logger *slog.Logger
+
+	// RequestTimeout is each request's database deadline: well under the
+	// ~2 s 3CX waits, so that a slow database answers 503 while 3CX still
+	// listens.
+	RequestTimeout time.Duration
+	// AuthTTL is how long a tenant's credentials are trusted from memory; a
+	// negative value disables the cache (every request queries).
+	AuthTTL time.Duration
+	// TouchInterval is how often tokens' last use is written; negative
+	// writes it only at Close.
+	TouchInterval time.Duration
+	MaxBodyBytes  int64
+}
+
+// Server is the API's http.Handler. Close it to flush what it keeps in
+// memory (tokens' last use).
+type Server struct {
+	db      *schema.DB
+	log     *slog.Logger
+	timeout time.Duration
+	maxBody int64
+
+	auth    *authCache
+	metrics *metrics
+	handler http.Handler
+
+	stopTouch chan struct{}
+	touchDone chan struct{}
+}
+
+// NewServer returns the API with every route wired (see routes.go).
+func NewServer(deps Deps) *Server {
+	if deps.Logger == nil {
+		deps.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		db:        deps.DB,
+		log:       deps.Logger,
+		timeout:   orDuration(deps.RequestTimeout, DefaultRequestTimeout),
+		maxBody:   deps.MaxBodyBytes,
+		metrics:   newMetrics(),
+		stopTouch: make(chan struct{}),
+		touchDone: make(chan struct{}),
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBodyBytes
+	}
+	ttl := orDuration(deps.AuthTTL, DefaultAuthTTL)
+	if deps.AuthTTL < 0 {
+		ttl = 0
+	}
+	s.auth = newAuthCache(deps.DB, ttl)
+	s.handler = s.routes()
+	go s.touchLoop(orDuration(deps.TouchInterval, DefaultTouchInterval))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Close flushes tokens' last use to the database. Call it after the HTTP
+// server has drained, before closing the database.
+func (s *Server) Close(ctx context.Context) error {
+	select {
+	case <-s.stopTouch:
+	default:
+		close(s.stopTouch)
+	}
+	<-s.touchDone
+	return s.flushTouches(ctx)
+}
+
+func (s *Server) touchLoop(every time.Duration) {
+	defer close(s.touchDone)
+	if every < 0 {
+		<-s.stopTouch
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-s.stopTouch:
+			return
+		case <-tick.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := s.flushTouches(ctx); err != nil {
+				s.log.Warn("record tokens' last use", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+func (s *Server) flushTouches(ctx context.Context) error {
+	used := s.auth.takeUsed()
+	if len(used) == 0 {
+		return nil
+	}
+	if err := s.db.TouchTokens(ctx, used); err != nil {
+		s.auth.giveBackUsed(used)
+		return err
+	}
+	return nil
+}
+
+func orDuration(d, def time.Duration) time.Duration {
+	if d == 0 {
+		return def
+	}
+	return d
+}
