@@ -316,8 +316,14 @@ func stripFloatZero(s string) string {
 // "1234567890"). "(47) 99999-9999" is not: it is a valid mobile.
 func placeholderDigits(d []byte) bool {
 	n := len(d)
-	if n >= 3 && allSame(d) {
-		return true
+	if n >= 3 {
+		k := 0
+		for k < n && d[k] == '0' { // prefixes: "00 55 55 5555-5555"
+			k++
+		}
+		if k == n || allSame(d[k:]) {
+			return true
+		}
 	}
 	if n >= 10 && string(d[n-8:]) == "00000000" {
 		return true
