@@ -70,10 +70,10 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 	for i := 0; i < rd.n; i++ {
 		r := &rd.r[i]
 		o = outcome{}
-		t, v := evalAuto(r, &o.f)
+		t, v := evalAuto(r, rd.at(i), &o.f)
 		if valid[i] = v == vValid; valid[i] {
 			if r.br {
-				o.setBR(r.d, t, 0)
+				o.setBR(rd.at(i), t, 0)
 			}
 			add(&o)
 		}
@@ -84,8 +84,8 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 			continue
 		}
 		o = outcome{}
-		if sure, ok := (engine{}).fix(&p, r, &o); !sure {
-			_, ok = (engine{slow: true}).fix(&p, r, &o)
+		if sure, ok := (engine{}).fix(&p, r, rd.at(i), &o); !sure {
+			_, ok = (engine{slow: true}).fix(&p, r, rd.at(i), &o)
 			if ok {
 				add(&o)
 			}
@@ -107,10 +107,10 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 
 // evalAuto evaluates a reading with the tables, or libphonenumber when they
 // are unsure.
-func evalAuto(r *reading, f *foreign) (Type, verdict) {
-	t, v := (engine{}).eval(r, f)
+func evalAuto(r *reading, d []byte, f *foreign) (Type, verdict) {
+	t, v := (engine{}).eval(r, d, f)
 	if v == vUnsure {
-		t, v = (engine{slow: true}).eval(r, f)
+		t, v = (engine{slow: true}).eval(r, d, f)
 	}
 	return t, v
 }

@@ -1,7 +1,5 @@
 package normalize
 
-import "bytes"
-
 // engine answers "is this a valid number, of which type?" either from the
 // plan's tables (fast) or from libphonenumber (slow). Everything else —
 // which readings a text has, which fixes are tried, which reading wins — is
@@ -38,25 +36,34 @@ const (
 	rkCC                    // "55" + national number, without "+"
 )
 
-// reading is one way to read the digits of a segment.
+// reading is one way to read the digits of a segment. Every reading is a
+// suffix of the digits: it is kept as an offset, so that nothing escapes to
+// the heap.
 type reading struct {
 	kind rkind
-	br   bool // d is a Brazilian national significant number; else the digits after "+"
-	geo  bool // only fixed and mobile numbers count (dial-template readings)
-	late bool // tried only after the fixes of the other readings ("00" + country code)
-	d    []byte
+	br   bool  // a Brazilian national significant number; else the digits after "+"
+	geo  bool  // only fixed and mobile count (dial-template readings)
+	late bool  // tried only after the fixes of the other readings ("00" + country code)
+	off  uint8 // the reading is buf[off:nd]
 	rs   Reasons
 }
 
 type readings struct {
-	r [10]reading
-	n int
+	buf [maxDigits]byte
+	nd  int
+	r   [10]reading
+	n   int
 }
 
-func (rd *readings) add(x reading) {
+// at returns the digits of reading i.
+func (rd *readings) at(i int) []byte { return rd.buf[rd.r[i].off:rd.nd] }
+
+// add appends a reading of d, a suffix of rd.buf[:rd.nd].
+func (rd *readings) add(x reading, d []byte) {
+	x.off = uint8(rd.nd - len(d))
 	for i := 0; i < rd.n; i++ {
 		y := &rd.r[i]
-		if y.br == x.br && bytes.Equal(y.d, x.d) {
+		if y.br == x.br && y.off == x.off {
 			y.geo = y.geo && x.geo
 			y.late = y.late && x.late
 			return
@@ -68,11 +75,13 @@ func (rd *readings) add(x reading) {
 	}
 }
 
-// build lists the readings of digits d in priority order.
-func (rd *readings) build(p *Profile, d []byte, plus, inbound bool) {
+// build lists the readings of digits in priority order.
+func (rd *readings) build(p *Profile, digits []byte, plus, inbound bool) {
+	rd.nd = copy(rd.buf[:], digits)
+	d := rd.buf[:rd.nd]
 	f := p.Format.or()
 	if nsn, ok := f.matchGeo(d, plus); ok {
-		rd.add(reading{kind: rkTemplate, br: true, geo: true, d: nsn})
+		rd.add(reading{kind: rkTemplate, br: true, geo: true}, nsn)
 	}
 	switch {
 	case plus:
@@ -80,7 +89,7 @@ func (rd *readings) build(p *Profile, d []byte, plus, inbound bool) {
 	case len(d) >= 2 && d[0] == '0' && d[1] == '0':
 		rest := d[2:]
 		if len(rest) == 10 || len(rest) == 11 {
-			rd.add(reading{kind: rkSeed, br: true, geo: true, d: rest})
+			rd.add(reading{kind: rkSeed, br: true, geo: true}, rest)
 		}
 		rd.intl(rest, rkIntl, 0, true)
 		if len(rest) >= 4 && isCSP(rest[0], rest[1]) {
@@ -94,7 +103,7 @@ func (rd *readings) build(p *Profile, d []byte, plus, inbound bool) {
 		rd.intl(x, rkIntl, 0, !plus)
 	}
 	if inbound && !plus && len(d) >= 11 && d[0] != '0' {
-		rd.add(reading{kind: rkIntl, d: d, late: true}) // E.164 without '+' (3CX Prefix="Off")
+		rd.add(reading{kind: rkIntl, late: true}, d) // E.164 without '+' (3CX Prefix="Off")
 	}
 }
 
@@ -104,7 +113,7 @@ func (rd *readings) intl(d []byte, kind rkind, rs Reasons, late bool) {
 		rd.national(d[2:], kind, rs, late, false)
 		return
 	}
-	rd.add(reading{kind: kind, d: d, rs: rs, late: late})
+	rd.add(reading{kind: kind, rs: rs, late: late}, d)
 }
 
 // national adds the readings of a national number as written in Brazil:
@@ -115,16 +124,16 @@ func (rd *readings) national(d []byte, kind rkind, rs Reasons, late, cc bool) {
 	switch {
 	case n > 0 && d[0] == '0':
 		if (n == 13 || n == 14) && isCSP(d[1], d[2]) {
-			rd.add(reading{kind: rkTrunkCSP, br: true, d: d[3:], rs: rs | Reasons(CarrierCodeRemoved), late: late})
+			rd.add(reading{kind: rkTrunkCSP, br: true, rs: rs | Reasons(CarrierCodeRemoved), late: late}, d[3:])
 		}
-		rd.add(reading{kind: rkTrunk, br: true, d: d[1:], rs: rs, late: late})
+		rd.add(reading{kind: rkTrunk, br: true, rs: rs, late: late}, d[1:])
 		return
 	case (n == 14 || n == 15) && d[0] == '9' && d[1] == '0' && isCSP(d[2], d[3]):
-		rd.add(reading{kind: rkTrunkCSP, br: true, d: d[4:], rs: rs | Reasons(CarrierCodeRemoved), late: late})
+		rd.add(reading{kind: rkTrunkCSP, br: true, rs: rs | Reasons(CarrierCodeRemoved), late: late}, d[4:])
 	}
-	rd.add(reading{kind: kind, br: true, d: d, rs: rs, late: late})
+	rd.add(reading{kind: kind, br: true, rs: rs, late: late}, d)
 	if cc && n >= 10 && d[0] == '5' && d[1] == '5' {
-		rd.add(reading{kind: rkCC, br: true, d: d[2:], rs: rs, late: late})
+		rd.add(reading{kind: rkCC, br: true, rs: rs, late: late}, d[2:])
 	}
 }
 
@@ -168,13 +177,13 @@ func (o *outcome) invalid(rs Reasons) {
 func (r Reason) set() Reasons { return Reasons(r) }
 
 // eval asks the oracle about one reading.
-func (e engine) eval(r *reading, f *foreign) (Type, verdict) {
+func (e engine) eval(r *reading, d []byte, f *foreign) (Type, verdict) {
 	if !r.br {
-		x, v := e.intl(r.d)
+		x, v := e.intl(d)
 		*f = x
 		return TypeForeign, v
 	}
-	t, v := e.br(r.d)
+	t, v := e.br(d)
 	if v == vValid && r.geo && !isGeo(t) {
 		v = vInvalid
 	}
@@ -215,14 +224,14 @@ func (e engine) choose(p *Profile, rd *readings, d []byte, plus bool, o *outcome
 			if r.late != late {
 				continue
 			}
-			t, v := e.eval(r, &f)
+			t, v := e.eval(r, rd.at(i), &f)
 			switch v {
 			case vUnsure:
 				return false
 			case vValid:
 				o.status = StatusOK
 				if r.br {
-					o.setBR(r.d, t, r.rs)
+					o.setBR(rd.at(i), t, r.rs)
 				} else {
 					o.typ, o.f, o.rs = TypeForeign, f, o.rs|r.rs
 				}
@@ -235,7 +244,7 @@ func (e engine) choose(p *Profile, rd *readings, d []byte, plus bool, o *outcome
 			if r.late != late || !r.br {
 				continue
 			}
-			sure, ok := e.fix(p, r, o)
+			sure, ok := e.fix(p, r, rd.at(i), o)
 			if !sure {
 				return false
 			}
@@ -243,7 +252,7 @@ func (e engine) choose(p *Profile, rd *readings, d []byte, plus bool, o *outcome
 				if !late { // a "00" text that could also be a foreign number
 					for j := 0; j < rd.n; j++ {
 						if x := &rd.r[j]; x.late && !x.br {
-							_, v := e.eval(x, &f)
+							_, v := e.eval(x, rd.at(j), &f)
 							if v == vUnsure {
 								return false
 							}
@@ -271,7 +280,7 @@ func (e engine) ambiguity(rd *readings, i int, o *outcome) bool {
 			if x.kind != rkCC {
 				continue
 			}
-			t, v := e.br(x.d)
+			t, v := e.br(rd.at(j))
 			if v == vUnsure {
 				return false
 			}
@@ -280,7 +289,7 @@ func (e engine) ambiguity(rd *readings, i int, o *outcome) bool {
 				o.rs |= Reasons(Ambiguous)
 				o.hasAlt = true
 				o.alt = alternative{br: true, typ: t}
-				o.alt.nl = copy(o.alt.nsn[:], x.d)
+				o.alt.nl = copy(o.alt.nsn[:], rd.at(j))
 			}
 		}
 	}
@@ -312,8 +321,7 @@ func (e engine) radio(o *outcome) bool {
 
 // fix tries our own repairs on a Brazilian reading: the ninth digit of an
 // old mobile, the tenant's default DDD, or both.
-func (e engine) fix(p *Profile, r *reading, o *outcome) (sure, ok bool) {
-	nsn := r.d
+func (e engine) fix(p *Profile, r *reading, nsn []byte, o *outcome) (sure, ok bool) {
 	var b [12]byte
 	try := func(c []byte, rs Reasons) (bool, bool) {
 		t, v := e.br(c)
@@ -348,28 +356,29 @@ func (e engine) fix(p *Profile, r *reading, o *outcome) (sure, ok bool) {
 
 // diagnose explains why no reading is valid.
 func (e engine) diagnose(p *Profile, rd *readings, d []byte, plus bool, o *outcome) bool {
-	var primary *reading
+	primary := -1
 	for i := 0; i < rd.n; i++ {
 		if rd.r[i].br {
-			primary = &rd.r[i]
+			primary = i
 			break
 		}
 	}
-	if primary == nil {
+	if primary < 0 {
 		if rd.n == 0 {
 			o.invalid(Reasons(TooShort))
 			return true
 		}
-		f, v := e.intl(rd.r[0].d)
+		f, v := e.intl(rd.at(0))
 		if v == vUnsure {
 			return false
 		}
 		o.invalid(f.why)
 		return true
 	}
-	why := diagnoseBR(p, primary.d)
+	nsn := rd.at(primary)
+	why := diagnoseBR(p, nsn)
 	if why == Reasons(InvalidDDD) {
-		copy(o.bad[:], primary.d)
+		copy(o.bad[:], nsn)
 	}
 	// Digits that make no Brazilian number may be a foreign number written
 	// without '+' ("16502530000"): say so, but never assume the country.
