@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/cti3cx/cti3cx/normalize"
+)
+
+func init() {
+	register("normalize", "normalize raw phone cells read from stdin, one per line (no database unless --tenant)", cmdNormalize)
+}
+
+const normalizeHelp = `Reads raw phone cells from stdin, one per line, and writes one line per number
+found: input, status (ok, fixed, invalid), e164, dial, type, extension, reasons
+(comma-separated) and suggestion. Empty lines give nothing. TSV has a header
+line; JSON is one object per line. Without --tenant no database is used.
+
+Dial formats: a preset (` + "default, ddd, national, e164, digits, zeros, csp21" + `) or a
+template such as 9{ddd}{number} or 0{csp}{ddd}{number};csp=15 (see README).`
+
+// cmdNormalize implements `cti3cx-loader normalize`. stdin/stdout are the command's streams.
+func cmdNormalize(ctx context.Context, app *App, args []string) error {
+	fs := app.flagSet("normalize", "[--ddd 47] [--dial-format PRESET|TEMPLATE] [--tenant SLUG] [--format tsv|json] < cells", normalizeHelp)
+	ddd := fs.String("ddd", "", "default DDD for numbers written without one (default: none, or the tenant's)")
+	dialFormat := fs.String("dial-format", "", "dial format: a preset name or a template (default: \"default\", or the tenant's)")
+	tenant := fs.String("tenant", "", "take the default DDD and dial format from this tenant (needs the database); --ddd and --dial-format override")
+	format := fs.String("format", "tsv", "output format: tsv or json")
+	rest, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 0 {
+		fs.Usage()
+		return usageError(fmt.Errorf("normalize: unexpected argument %q (cells are read from stdin)", rest[0]))
+	}
+	if *format != "tsv" && *format != "json" {
+		return usageError(fmt.Errorf("--format %q: want tsv or json", *format))
+	}
+	if *tenant != "" {
+		set := map[string]bool{}
+		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+		_, t, err := app.Tenant(ctx, *tenant)
+		if err != nil {
+			return err
+		}
+		if !set["ddd"] {
+			*ddd = t.DefaultDDD
+		}
+		if !set["dial-format"] {
+			*dialFormat = t.DialFormat
+		}
+	}
+	p, err := normalize.NewProfile(*ddd, *dialFormat)
+	if err != nil {
+		return usageError(err)
+	}
+	out := bufio.NewWriterSize(app.Stdout, 64<<10)
+	var emit func(r normalize.Result) error
+	if *format == "tsv" {
+		if _, err := io.WriteString(out, "input\tstatus\te164\tdial\ttype\textension\treasons\tsuggestion\n"); err != nil {
+			return err
+		}
+		emit = func(r normalize.Result) error {
+			_, err := fmt.Fprintf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", tsvField(r.Input), r.Status, r.E164, r.Dial, r.Type, r.Extension, r.Reasons, r.Suggestion)
+			return err
+		}
+	} else {
+		enc := json.NewEncoder(out)
+		enc.SetEscapeHTML(false)
+		emit = func(r normalize.Result) error {
+			return enc.Encode(normalizeLine{r.Input, string(r.Status), r.E164, r.Dial, string(r.Type), r.Extension, r.Reasons.String(), r.Suggestion})
+		}
+	}
+	in := bufio.NewReaderSize(app.Stdin, 64<<10)
+	var results []normalize.Result
+	for n := 0; ; n++ {
+		if n%4096 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		line, err := readCell(in)
+		if len(line) > 0 || err == nil {
+			results = p.AppendNormalize(results[:0], line)
+			for _, r := range results {
+				if err := emit(r); err != nil {
+					return err
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading stdin: %w", err)
+		}
+	}
+	return out.Flush()
+}
+
+// normalizeLine is one JSON output line.
+type normalizeLine struct {
+	Input      string `json:"input"`
+	Status     string `json:"status"`
+	E164       string `json:"e164"`
+	Dial       string `json:"dial"`
+	Type       string `json:"type"`
+	Extension  string `json:"extension"`
+	Reasons    string `json:"reasons"`
+	Suggestion string `json:"suggestion"`
+}
+
+// readCell reads one line without its end-of-line. A line longer than
+// normalize.MaxCellBytes is cut (and so reported as too_long) while the
+// rest is skipped, so memory stays bounded on any input.
+func readCell(in *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, err := in.ReadSlice('\n')
+		if len(b) <= normalize.MaxCellBytes {
+			b = append(b, chunk[:min(len(chunk), normalize.MaxCellBytes+1-len(b))]...)
+		}
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		s := strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r")
+		if err == nil || (errors.Is(err, io.EOF) && len(b) > 0) {
+			if errors.Is(err, io.EOF) {
+				return s, io.EOF
+			}
+			return s, nil
+		}
+		return s, err
+	}
+}
+
+// tsvField keeps a cell on one TSV field.
+func tsvField(s string) string {
+	if !strings.ContainsAny(s, "\t\r\n") {
+		return s
+	}
+	return strings.NewReplacer("\t", " ", "\r", " ", "\n", " ").Replace(s)
+}
