@@ -101,16 +101,3 @@ func lpnIntl(d []byte) (foreign, verdict) {
 	f.pretty = phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
 	return f, vValid
 }
-
-// countryCodeLen returns the length of the country calling code at the start
-// of d (1–3), or 0 when none is assigned.
-func countryCodeLen(d string) int {
-	codes := phonenumbers.GetSupportedCallingCodes()
-	for l := 1; l <= 3 && l <= len(d); l++ {
-		cc, err := strconv.Atoi(d[:l])
-		if err == nil && codes[cc] {
-			return l
-		}
-	}
-	return 0
-}
