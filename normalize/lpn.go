@@ -62,6 +62,9 @@ type foreign struct {
 	why      Reasons // when invalid
 }
 
+// ccDigits returns the country code of a valid foreign number as text.
+func (f *foreign) ccDigits() string { return f.e164[1 : len(f.e164)-len(f.national)] }
+
 // lpnIntl parses digits that follow "+" (country code first).
 func lpnIntl(d []byte) (foreign, verdict) {
 	if len(d) < 2 || len(d) > 17 {

@@ -173,7 +173,7 @@ func (p *Profile) result(o *outcome, input, ext string) Result {
 		r.E164, r.Dial = all[:k], all[k:]
 	} else {
 		r.E164 = o.f.e164
-		r.Dial = string(f.appendIntl(x, o.f.e164[1:len(o.f.e164)-len(o.f.national)], o.f.national))
+		r.Dial = string(f.appendIntl(x, o.f.ccDigits(), o.f.national))
 	}
 	r.Suggestion = o.suggestion(p)
 	return r

@@ -103,5 +103,5 @@ func (p Profile) DialString(e164 string) string {
 	if v != vValid {
 		return ""
 	}
-	return string(f.appendIntl(buf[:0], e164[1:1+len(e164)-1-len(fr.national)], fr.national))
+	return string(f.appendIntl(buf[:0], fr.ccDigits(), fr.national))
 }

@@ -346,6 +346,8 @@ func allSame(d []byte) bool {
 	return true
 }
 
+var foldAccents = strings.NewReplacer("ã", "a", "á", "a", "â", "a", "é", "e", "ê", "e", "í", "i", "ó", "o", "ô", "o", "õ", "o", "ú", "u", "ç", "c")
+
 // placeholderText reports whether a cell without digits is a filler
 // ("***", "---", "xxxx-xxxx", "não tem", "sem telefone", "n/a") rather than
 // words that are not a number.
@@ -363,7 +365,7 @@ func placeholderText(s string) bool {
 	w := strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && r != '/'
 	}), " ")
-	w = strings.NewReplacer("ã", "a", "á", "a", "â", "a", "é", "e", "ê", "e", "í", "i", "ó", "o", "ô", "o", "õ", "o", "ú", "u", "ç", "c").Replace(w)
+	w = foldAccents.Replace(w)
 	switch w {
 	case "sem", "nao", "n/a", "n/d", "na", "nd", "nt", "s/n", "sn", "s/tel", "null", "nil", "none", "nulo", "vazio", "nenhum", "nenhuma",
 		"inexistente", "desconhecido", "nao informado", "nao informou", "nao consta", "nao ha", "nao possui", "nao tem",
