@@ -1,0 +1,77 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/cti3cx/cti3cx/loader/report"
+)
+
+func init() {
+	register("report", "write the phones that need a human to an XLSX or CSV file for CRM staff", cmdReport)
+}
+
+const reportHelp = `Writes one row per phone that needs a human: record kind, external id, name,
+company, field, the value as stored, status, the reason in plain Portuguese,
+the suggested fix, an empty corrigir_para column for staff to fill, and ref
+(do not edit: it ties the row to the phone for 'fixes apply').
+
+.xlsx: a Resumo sheet with counts by reason, then one sheet per problem kind
+with a frozen header, filters and every cell as text. .csv: UTF-8 with BOM,
+';' and CRLF, as Excel in Brazil expects.`
+
+func cmdReport(ctx context.Context, app *App, args []string) error {
+	var slug, out, statuses, since string
+	fs := app.flagSet("report", "--tenant SLUG --out FILE.xlsx|FILE.csv [--status invalid,fixed] [--since DATE]", reportHelp)
+	fs.StringVar(&slug, "tenant", "", "tenant slug (required)")
+	fs.StringVar(&out, "out", "", "report file, .xlsx or .csv (required)")
+	fs.StringVar(&statuses, "status", strings.Join(report.DefaultStatuses, ","), "statuses to list: invalid, fixed, ok, comma-separated")
+	fs.StringVar(&since, "since", "", "only phones changed since DATE (YYYY-MM-DD, or RFC 3339)")
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos); err != nil {
+		return err
+	}
+	if slug == "" || out == "" {
+		return usageError(errors.New("report: --tenant and --out are required"))
+	}
+	opts := report.Options{}
+	for _, s := range strings.Split(statuses, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			opts.Statuses = append(opts.Statuses, s)
+		}
+	}
+	if since != "" {
+		t, err := parseSince(since)
+		if err != nil {
+			return err
+		}
+		opts.Since = &t
+	}
+	db, tenant, err := app.Tenant(ctx, slug)
+	if err != nil {
+		return err
+	}
+	sum, err := report.Write(ctx, db, tenant, out, opts)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(app.Stdout, "%s: %d phone(s) to review (%d invalid, %d fixed)\n", out, sum.Rows, sum.ByStatus["invalid"], sum.ByStatus["fixed"])
+	return nil
+}
+
+// parseSince reads a date (midnight, local time) or an RFC 3339 instant.
+func parseSince(s string) (time.Time, error) {
+	if t, err := time.ParseInLocation(time.DateOnly, s, time.Local); err == nil {
+		return t, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, usageError(fmt.Errorf("--since %q: want a date such as 2026-03-01", s))
+}

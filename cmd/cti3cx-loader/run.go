@@ -1,0 +1,101 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/cti3cx/cti3cx"
+	"github.com/cti3cx/cti3cx/loader"
+	"github.com/cti3cx/cti3cx/loader/worker"
+	"github.com/cti3cx/cti3cx/schema"
+)
+
+func init() {
+	register("run", "run the worker: scheduled revalidation, reports and feed imports", cmdRun)
+}
+
+const runHelp = `Runs until SIGTERM or Ctrl-C, then waits for the running job to reach a safe
+point (revalidation stops between batches, a report is written whole or not
+at all). Jobs, on cron schedules (5 fields: minute hour day-of-month month
+day-of-week, or @daily, @hourly, @every 30m), in --timezone:
+
+  revalidate  every tenant's phones (as 'cti3cx-loader revalidate')
+  reports     each tenant's report, REPORTS_DIR/SLUG/SLUG-YYYY-MM-DD.xlsx,
+              keeping the newest --reports-keep (off without --reports-dir)
+  feeds       each tenant's JSON feed (tenant setting feed; a feed with its own
+              schedule runs on it), as 'cti3cx-loader import --feed'
+
+An empty schedule turns its job off. A job still running at its next tick is
+not started again, and an advisory lock in PostgreSQL keeps several workers
+on one database from running the same job at once: run two for redundancy.
+Prometheus metrics are served on --metrics-addr at /metrics.`
+
+func cmdRun(ctx context.Context, app *App, args []string) error {
+	env := func(name, def string) string { return firstNonEmpty(app.Getenv(name), def) }
+	var cfg worker.Config
+	var tz, keep string
+	fs := app.flagSet("run", "[flags]", runHelp)
+	fs.StringVar(&cfg.ScheduleRevalidate, "schedule-revalidate", env("CTI3CX_SCHEDULE_REVALIDATE", worker.DefaultScheduleRevalidate), "revalidation schedule (env CTI3CX_SCHEDULE_REVALIDATE)")
+	fs.StringVar(&cfg.ScheduleReports, "schedule-reports", env("CTI3CX_SCHEDULE_REPORTS", worker.DefaultScheduleReports), "reports schedule (env CTI3CX_SCHEDULE_REPORTS)")
+	fs.StringVar(&cfg.ScheduleFeeds, "schedule-feeds", env("CTI3CX_SCHEDULE_FEEDS", worker.DefaultScheduleFeeds), "feed polling schedule (env CTI3CX_SCHEDULE_FEEDS)")
+	fs.StringVar(&tz, "timezone", env("CTI3CX_TIMEZONE", worker.DefaultTimezone), "time zone of the schedules and report dates (env CTI3CX_TIMEZONE)")
+	fs.StringVar(&cfg.ReportsDir, "reports-dir", env("CTI3CX_REPORTS_DIR", ""), "folder for the scheduled reports; empty turns the job off (env CTI3CX_REPORTS_DIR)")
+	fs.StringVar(&keep, "reports-keep", env("CTI3CX_REPORTS_KEEP", strconv.Itoa(worker.DefaultReportsKeep)), "reports kept per tenant (env CTI3CX_REPORTS_KEEP)")
+	fs.StringVar(&cfg.ReportsFormat, "reports-format", env("CTI3CX_REPORTS_FORMAT", "xlsx"), "xlsx or csv (env CTI3CX_REPORTS_FORMAT)")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("CTI3CX_METRICS_ADDR", ":9090"), `Prometheus metrics address; "" turns them off (env CTI3CX_METRICS_ADDR)`)
+	pos, err := parseArgs(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(fs, pos); err != nil {
+		return err
+	}
+	if cfg.Location, err = time.LoadLocation(tz); err != nil {
+		return usageError(fmt.Errorf("--timezone %q: %v", tz, err))
+	}
+	if cfg.ReportsKeep, err = strconv.Atoi(keep); err != nil || cfg.ReportsKeep < 1 {
+		return usageError(fmt.Errorf("--reports-keep %q: want a positive number", keep))
+	}
+	if cfg.ReportsFormat != "xlsx" && cfg.ReportsFormat != "csv" {
+		return usageError(fmt.Errorf("--reports-format %q: want xlsx or csv", cfg.ReportsFormat))
+	}
+	for _, s := range []struct{ flag, spec string }{
+		{"--schedule-revalidate", cfg.ScheduleRevalidate}, {"--schedule-reports", cfg.ScheduleReports}, {"--schedule-feeds", cfg.ScheduleFeeds},
+	} {
+		if s.spec == "" {
+			continue
+		}
+		if err := worker.ParseSchedule(s.spec); err != nil {
+			return usageError(fmt.Errorf("%s %q: %v (want 5 fields such as \"0 2 * * *\", or @daily)", s.flag, s.spec, err))
+		}
+	}
+	log := app.Logger()
+	db, err := app.DB(ctx)
+	if err != nil {
+		return err
+	}
+	if err := db.CheckCurrent(ctx); err != nil {
+		return err
+	}
+	cfg.Import = func(ctx context.Context, t schema.Tenant, feed schema.FeedSettings) error {
+		opts := loader.Options{Feed: feed.URL, Kind: feed.Kind, Logger: log.With("tenant", t.Slug, "job", "feed")}
+		if feed.TokenEnv != "" {
+			if opts.FeedOptions.Token = app.Getenv(feed.TokenEnv); opts.FeedOptions.Token == "" {
+				return cti3cx.Errorf(cti3cx.EINVALID, "tenant %s: feed token variable %s is empty", t.Slug, feed.TokenEnv)
+			}
+		}
+		sum, err := loader.Import(ctx, db, t, opts)
+		if err == nil {
+			log.Info("feed imported", "tenant", t.Slug, "run", sum.RunID, "inserted", sum.Inserted, "updated", sum.Updated,
+				"unchanged", sum.Unchanged, "rejected", sum.Rejected)
+		}
+		return err
+	}
+	w, err := worker.New(db, cfg, log)
+	if err != nil {
+		return err
+	}
+	return w.Run(ctx)
+}
