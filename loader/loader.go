@@ -78,7 +78,10 @@ type Summary struct {
 // errAbort and errDryRun roll the transaction back on purpose.
 var errDryRun = errors.New("dry run")
 
-type abortError struct{ rejected, read int; limit string }
+type abortError struct {
+	rejected, read int
+	limit          string
+}
 
 func (e *abortError) Error() string {
 	return fmt.Sprintf("aborted: %d rejected rows (of %d read) exceed --max-errors %s; nothing was written", e.rejected, e.read, e.limit)
@@ -138,10 +141,14 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	builder := newRecordBuilder(m, profile)
 
 	var counts schema.ImportCounts
+	var p *pipeline
 	txErr := db.InTx(ctx, func(tx pgx.Tx) error {
-		p := startPipeline(ctx, src, builder, opts.Workers, opts.BatchSize, st.absorb)
+		p = startPipeline(ctx, src, builder, opts.Workers, opts.BatchSize, st.absorb)
 		_, err := im.Stage(ctx, tx, p.next)
 		p.stop()
+		if p.failed != nil {
+			return p.failed
+		}
 		if err != nil {
 			return err
 		}
@@ -165,7 +172,10 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	counts.RowsRead, counts.Rejected = st.read, st.rejected
 	counts.PhonesOK, counts.PhonesFixed, counts.PhonesInvalid = st.phones[0], st.phones[1], st.phones[2]
 	sum.ImportCounts, sum.Duplicates = counts, st.duplicates
-	run.ImportCounts, run.SourceHash = counts, src.Hash()
+	run.ImportCounts = counts
+	if p != nil && p.readFinished() {
+		run.SourceHash = src.Hash()
+	}
 	var abort *abortError
 	switch {
 	case txErr == nil || errors.Is(txErr, errDryRun):
@@ -314,7 +324,9 @@ func parseMaxErrors(s string) (maxErrors, error) {
 	return m, nil
 }
 
-func (m maxErrors) exceededCount(rejected int) bool { return m.set && m.count >= 0 && rejected > m.count }
+func (m maxErrors) exceededCount(rejected int) bool {
+	return m.set && m.count >= 0 && rejected > m.count
+}
 
 func (m maxErrors) exceeded(rejected, read int) bool {
 	if m.exceededCount(rejected) {

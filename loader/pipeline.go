@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"sync"
+	"time"
 
 	"github.com/cti3cx/cti3cx/schema"
 )
@@ -40,8 +41,10 @@ type pipeline struct {
 	src     rowReader
 	builder *recordBuilder
 	ordered chan *batch
-	wg      sync.WaitGroup
+	workers sync.WaitGroup
+	readEnd chan struct{}
 	readErr error
+	failed  error // what next returned to COPY
 
 	cur *batch
 	pos int
@@ -61,20 +64,28 @@ func startPipeline(ctx context.Context, src rowReader, b *recordBuilder, workers
 	ctx, cancel := context.WithCancel(ctx)
 	p := &pipeline{ctx: ctx, cancel: cancel, src: src, builder: b, onBatch: onBatch,
 		ordered: make(chan *batch, workers*4)}
+	p.readEnd = make(chan struct{})
 	work := make(chan *batch, workers*2)
 	for range workers {
-		p.wg.Add(1)
+		p.workers.Add(1)
 		go func() {
-			defer p.wg.Done()
+			defer p.workers.Done()
 			s := newScratch()
-			for bt := range work {
-				p.process(bt, s)
+			for {
+				select {
+				case bt, ok := <-work:
+					if !ok {
+						return
+					}
+					p.process(bt, s)
+				case <-ctx.Done():
+					return
+				}
 			}
 		}()
 	}
-	p.wg.Add(1)
 	go func() {
-		defer p.wg.Done()
+		defer close(p.readEnd)
 		defer close(work)
 		defer close(p.ordered)
 		p.readErr = p.read(work, size)
@@ -133,7 +144,17 @@ func (p *pipeline) process(bt *batch, s *scratch) {
 }
 
 // next is COPY's source: the next record in input order, nil at the end.
+// COPY reports a source's error to the server, which answers with its own
+// text; failed keeps ours.
 func (p *pipeline) next() (*schema.StagedRecord, error) {
+	rec, err := p.next1()
+	if err != nil {
+		p.failed = err
+	}
+	return rec, err
+}
+
+func (p *pipeline) next1() (*schema.StagedRecord, error) {
 	for p.cur == nil || p.pos >= len(p.cur.recs) {
 		var bt *batch
 		var ok bool
@@ -163,14 +184,29 @@ func (p *pipeline) next() (*schema.StagedRecord, error) {
 	return rec, nil
 }
 
+// readerGrace is how long stop waits for a reader blocked in I/O (a pipe
+// that never ends); past it the reader is left to finish on its own.
+const readerGrace = 5 * time.Second
+
+// readFinished tells whether the reader has returned, so that the source
+// may be asked for its hash.
+func (p *pipeline) readFinished() bool {
+	select {
+	case <-p.readEnd:
+		return true
+	default:
+		return false
+	}
+}
+
 // stop ends the goroutines and waits for them.
 func (p *pipeline) stop() {
 	p.cancel()
-	go func() {
-		for range p.ordered {
-		}
-	}()
-	p.wg.Wait()
+	p.workers.Wait()
+	select {
+	case <-p.readEnd:
+	case <-time.After(readerGrace):
+	}
 }
 
 // dupIndex finds external ids seen twice. It keeps a 64-bit hash per id,
