@@ -48,13 +48,13 @@ func (s *Server) handleConsultPhone(w http.ResponseWriter, r *http.Request, t *t
 		return
 	}
 	ctx := r.Context()
-	owners, err := s.db.LookupExact(ctx, tenant.ID, reading.Candidates, schema.MaxLookupOwners)
+	owners, callID, err := s.db.AnswerExact(ctx, tenant.ID, reading.Candidates, number, schema.MaxLookupOwners)
 	outcome := outcomeExact
 	if err == nil && len(owners) > 0 && owners[0].Rank > 0 {
 		outcome = outcomeAlternate
 	}
 	if err == nil && len(owners) == 0 && reading.Suffix != "" {
-		owners, err = s.db.LookupSuffix(ctx, tenant.ID, reading.Suffix, schema.MaxLookupOwners)
+		owners, callID, err = s.db.AnswerSuffix(ctx, tenant.ID, reading.Suffix, number, schema.MaxLookupOwners)
 		outcome = outcomeSuffix
 	}
 	if err != nil {
@@ -68,22 +68,12 @@ func (s *Server) handleConsultPhone(w http.ResponseWriter, r *http.Request, t *t
 			return
 		}
 		outcome = outcomePlaceholder
-	}
-
-	call := schema.NewCall{Number: number}
-	if len(owners) > 0 {
-		o := owners[0]
-		call.E164 = o.MatchedE164
-		if o.Kind == schema.KindContact {
-			call.ContactID = &o.ID
-		} else {
-			call.AccountID = &o.ID
+		// The placeholder's call; a match recorded its call with the lookup.
+		callID, err = s.db.CreateCall(ctx, tenant.ID, schema.NewCall{Number: number})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
 		}
-	}
-	callID, err := s.db.CreateCall(ctx, tenant.ID, call)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
 	}
 	s.metrics.lookups.WithLabelValues(outcome).Inc()
 	custom := strconv.FormatInt(callID, 10)
@@ -136,8 +126,8 @@ func (s *Server) entry(t *tenantEntry, o schema.Owner, number, custom string) Co
 		}
 	}
 	matched := -1
-	if o.MatchedPosition == 0 {
-		matched = slotIndex(o.MatchedField)
+	if o.InSlot() {
+		matched = slotIndex(o.Field)
 	}
 	if matched < 0 {
 		// The number sits where 3CX has no slot (home, fax, other, a second

@@ -87,14 +87,36 @@ func TestLookupExact(t *testing.T) {
 		t.Fatalf("got %d owners, want Maria and João (not the deleted one, not the other tenant's): %+v", len(owners), owners)
 	}
 	m, j := owners[0], owners[1]
-	if m.ExternalID != "C-1" || m.Company != "Acme" || m.MatchedField != schema.FieldMobile || m.Kind != schema.KindContact {
+	if m.ExternalID != "C-1" || m.Company != "Acme" || m.Field != schema.FieldMobile || m.Kind != schema.KindContact || m.OwnerID != maria {
 		t.Errorf("Maria: %+v", m)
 	}
 	if len(m.Phones) != 2 || m.Phones[0].Field != schema.FieldBusiness || m.Phones[0].Dial != "004733334444" {
 		t.Errorf("Maria's phones: %+v", m.Phones)
 	}
-	if j.ExternalID != "C-2" || j.Company != "Free Text Co" || j.MatchedField != schema.FieldFax || len(j.Phones) != 0 {
+	if j.ExternalID != "C-2" || j.Company != "Free Text Co" || j.Field != schema.FieldFax || len(j.Phones) != 0 {
 		t.Errorf("João: %+v", j)
+	}
+
+	// Answering records one call, attributed to the first owner listed.
+	answered, callID, err := db.AnswerExact(ctx, s.ten, []string{"+5547999887766"}, "047999887766", 0)
+	if err != nil || len(answered) != 2 || callID <= 0 {
+		t.Fatalf("answer: %v %d %+v", err, callID, answered)
+	}
+	var callContact *int64
+	var callE164 string
+	if err := db.Pool.QueryRow(ctx, `SELECT contact_id, e164 FROM calls WHERE id = $1 AND tenant_id = $2 AND number = '047999887766'`, callID, s.ten).Scan(&callContact, &callE164); err != nil || callContact == nil || *callContact != answered[0].OwnerID || callE164 != "+5547999887766" {
+		t.Errorf("call %d: contact %v %q, %v; want %d", callID, callContact, callE164, err, answered[0].OwnerID)
+	}
+	if _, callID, err := db.AnswerExact(ctx, s.ten, []string{"+5511900000000"}, "11900000000", 0); err != nil || callID != 0 {
+		t.Errorf("no match recorded call %d (%v)", callID, err)
+	}
+	if _, callID, err := db.AnswerSuffix(ctx, s.ten, "99887766", "99887766", 0); err != nil || callID == 0 {
+		t.Errorf("suffix answer: call %d (%v)", callID, err)
+	}
+	var calls int
+	_ = db.Pool.QueryRow(ctx, `SELECT count(*) FROM calls`).Scan(&calls)
+	if calls != 2 {
+		t.Errorf("%d calls recorded, want 2", calls)
 	}
 
 	// Only the best-ranked candidate's owners answer.

@@ -217,6 +217,7 @@ func openDB(ctx context.Context, cfg config) (*schema.DB, error) {
 	pc.MinConns = int32(min(cfg.PoolSize, 4))
 	pc.ConnConfig.ConnectTimeout = cfg.RequestTimeout
 	pc.HealthCheckPeriod = 5 * time.Second
+	api.TunePool(pc)
 	return schema.OpenConfig(ctx, pc)
 }
 
