@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/cti3cx/cti3cx/api/apitest"
+	"github.com/cti3cx/cti3cx/schema"
+	"github.com/cti3cx/cti3cx/schema/schematest"
+)
+
+// Calls journaled through the real lookup and report path, then listed and
+// exported in every format.
+func TestCallsCommand(t *testing.T) {
+	u := schematest.URL(t)
+	db, err := schema.Open(context.Background(), u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	ctx := context.Background()
+	acme := apitest.NewTenant(t, db, schema.Tenant{Slug: "acme", DefaultDDD: "47"})
+	other := apitest.NewTenant(t, db, schema.Tenant{Slug: "other", DefaultDDD: "47"})
+	acc := acme.Account(t, "A-1", "Acme Ltda", "=HYPERLINK(\"x\")", "")
+	maria := acme.Contact(t, "C-1001", "Maria", "Silva", "", &acc, "")
+	acme.ContactPhone(t, maria, schema.FieldMobile, 0, "+5547999887766")
+	joao := acme.Contact(t, "C-2", "João", "Souza", "", nil, "Souza ME")
+	acme.ContactPhone(t, joao, schema.FieldMobile, 0, "+5547988887777")
+	oc := other.Contact(t, "C-1001", "Other", "", "", nil, "")
+	other.ContactPhone(t, oc, schema.FieldMobile, 0, "+5547999887766")
+
+	answer := func(ten *apitest.Tenant, e164, number string) int64 {
+		_, id, err := db.AnswerExact(ctx, ten.ID, []string{e164}, number, 10)
+		if err != nil || id == 0 {
+			t.Fatalf("answer %s: %v", number, err)
+		}
+		return id
+	}
+	answered := answer(acme, "+5547999887766", "5547999887766")
+	if err := db.CompleteCall(ctx, acme.ID, answered, schema.CallReport{
+		Date: time.Date(2024, 5, 31, 0, 0, 0, 0, time.UTC), Start: 23*time.Hour + 58*time.Minute, End: 2 * time.Minute,
+		Duration: 4 * time.Minute, Type: schema.CallInbound, Agent: "201", Phone: "5547999887766",
+	}); err != nil {
+		t.Fatal(err)
+	}
+	missed := answer(acme, "+5547988887777", "47988887777")
+	if err := db.CompleteCall(ctx, acme.ID, missed, schema.CallReport{Date: time.Now(), Type: schema.CallMissed, Agent: "202"}); err != nil {
+		t.Fatal(err)
+	}
+	answer(other, "+5547999887766", "5547999887766")
+
+	c := newCLI(t, u)
+	table := c.ok("calls", "--tenant", "acme")
+	for _, want := range []string{"Maria Silva (C-1001)", "5547999887766", "Inbound", "23:58:00", "00:02:00", "240", "yes", "João Souza (C-2)", "Missed", "no"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("table lacks %q:\n%s", want, table)
+		}
+	}
+	if strings.Contains(table, "Other") {
+		t.Errorf("another tenant's call listed:\n%s", table)
+	}
+
+	out := c.ok("calls", "--tenant", "acme", "--contact", "C-1001", "--format", "csv")
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(callColumns, ",") {
+		t.Fatalf("csv: %q", rows)
+	}
+	if r := rows[1]; r[1] != "C-1001" || r[2] != "Maria Silva" || r[4] != `'=HYPERLINK("x")` || r[8] != "2024-05-31" || r[11] != "240" || r[12] != "yes" {
+		t.Errorf("csv row: %q", r)
+	}
+
+	out = c.ok("calls", "--tenant", "acme", "--format", "ndjson")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("ndjson: %q", out)
+	}
+	var first map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first["contact_id"] != "C-1001" || first["answered"] != true || first["duration_s"] != float64(240) || first["type"] != "Inbound" {
+		t.Errorf("ndjson: %v", first)
+	}
+
+	path := filepath.Join(t.TempDir(), "calls.xlsx")
+	c.ok("calls", "--tenant", "acme", "--format", "xlsx", "--out", path)
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sheet, err := f.GetRows("calls")
+	if err != nil || len(sheet) != 3 || sheet[1][2] != "Maria Silva" || sheet[2][6] != "Missed" {
+		t.Errorf("xlsx: %v %q", err, sheet)
+	}
+
+	if out := c.ok("calls", "--tenant", "acme", "--since", "2999-01-01"); !strings.Contains(out, "(no calls)") {
+		t.Errorf("--since in the future: %s", out)
+	}
+	for _, args := range [][]string{
+		{"calls"},
+		{"calls", "--tenant", "acme", "--format", "pdf"},
+		{"calls", "--tenant", "acme", "--since", "yesterday"},
+		{"calls", "--tenant", "acme", "--format", "xlsx"},
+	} {
+		if code, _, errOut := c.run("", args...); code != 2 || errOut == "" {
+			t.Errorf("%v: exit %d, want 2 with a message", args, code)
+		}
+	}
+	if code, _, errOut := c.run("", "calls", "--tenant", "nobody"); code != 1 || !strings.Contains(errOut, "nobody") {
+		t.Errorf("unknown tenant: exit %d %s", code, errOut)
+	}
+}
