@@ -1,0 +1,260 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"net/http"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cti3cx/cti3cx/api"
+)
+
+// The 3CX template as 3CX reads it (the parts we rely on).
+type crmTemplate struct {
+	XMLName    xml.Name `xml:"Crm"`
+	Parameters []struct {
+		Name string `xml:"Name,attr"`
+	} `xml:"Parameters>Parameter"`
+	Auth      struct{ Type string } `xml:"Authentication"`
+	Scenarios []struct {
+		ID      string `xml:"Id,attr"`
+		Request struct {
+			URL         string  `xml:"Url,attr"`
+			RequestType string  `xml:"RequestType,attr"`
+			Headers     []value `xml:"Headers>Value"`
+			PostValues  []value `xml:"PostValues>Value"`
+		} `xml:"Request"`
+		Rules     []string `xml:"Rules>Rule"`
+		Variables []struct {
+			Name string `xml:"Name,attr"`
+			Path string `xml:"Path,attr"`
+		} `xml:"Variables>Variable"`
+		Outputs []struct {
+			Type  string `xml:"Type,attr"`
+			Value string `xml:"Value,attr"`
+		} `xml:"Outputs>Output"`
+	} `xml:"Scenarios>Scenario"`
+}
+
+type value struct {
+	Key  string `xml:"Key,attr"`
+	Text string `xml:",chardata"`
+}
+
+var (
+	toStringRe = regexp.MustCompile(`\[\[(\w+)\]\.ToString\("([^"]+)"\)\]`)
+	varRe      = regexp.MustCompile(`\[(\w+)\]`)
+	netLayout  = strings.NewReplacer("yyyy", "2006", "MM", "01", "dd", "02", "HH", "15", "mm", "04", "ss", "05")
+)
+
+// expand does what 3CX does with [Name] and [[Time].ToString("fmt")].
+func expand(s string, vars map[string]string, times map[string]time.Time) string {
+	s = toStringRe.ReplaceAllStringFunc(s, func(m string) string {
+		sub := toStringRe.FindStringSubmatch(m)
+		return times[sub[1]].Format(netLayout.Replace(sub[2]))
+	})
+	return varRe.ReplaceAllStringFunc(s, func(m string) string { return vars[m[1:len(m)-1]] })
+}
+
+// The template parses, maps only keys our answer has, and drives the real
+// API through a lookup and a call report as 3CX would.
+func TestThreeCXTemplate(t *testing.T) {
+	raw, err := os.ReadFile("../samples/3cx/cti3cx.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range regexp.MustCompile(`(?s)<!--(.*?)-->`).FindAllSubmatch(raw, -1) {
+		if bytes.Contains(c[1], []byte("--")) {
+			t.Error(`"--" inside an XML comment makes 3CX refuse the upload`)
+		}
+	}
+	var tpl crmTemplate
+	if err := xml.Unmarshal(raw, &tpl); err != nil {
+		t.Fatal(err)
+	}
+	params := map[string]bool{}
+	for _, p := range tpl.Parameters {
+		params[p.Name] = true
+	}
+	for _, want := range []string{"BaseUrl", "Token", "Tenant"} {
+		if !params[want] {
+			t.Errorf("no parameter %s", want)
+		}
+	}
+	if len(tpl.Scenarios) != 2 || tpl.Scenarios[0].ID != "" || tpl.Scenarios[1].ID != "ReportCall" {
+		t.Fatalf("want the lookup and ReportCall scenarios, got %d", len(tpl.Scenarios))
+	}
+	lookup, report := tpl.Scenarios[0], tpl.Scenarios[1]
+
+	keys := jsonKeys(api.Contact{})
+	vars := map[string]bool{}
+	for _, v := range lookup.Variables {
+		key, ok := strings.CutPrefix(v.Path, "contact.")
+		if !ok || !slices.Contains(keys, key) {
+			t.Errorf("variable %s maps %q, which our answer lacks", v.Name, v.Path)
+		}
+		vars[v.Name] = true
+	}
+	outputs := map[string]string{}
+	for _, o := range lookup.Outputs {
+		outputs[o.Type] = o.Value
+		for _, m := range varRe.FindAllStringSubmatch(o.Value, -1) {
+			if !vars[m[1]] && !params[m[1]] {
+				t.Errorf("output %s uses [%s], which no variable defines", o.Type, m[1])
+			}
+		}
+	}
+	for _, want := range []string{"FirstName", "LastName", "CompanyName", "Email", "PhoneBusiness", "PhoneBusiness2", "PhoneMobile", "PhoneMobile2", "ContactUrl", "EntityId", "CustomValue"} {
+		if _, ok := outputs[want]; !ok {
+			t.Errorf("no %s output", want)
+		}
+	}
+	if !slices.Equal(lookup.Rules, []string{"contact.id"}) {
+		t.Errorf("rules %v", lookup.Rules)
+	}
+
+	// Run it against the real API.
+	f := newFixture(t, api.Deps{})
+	env := map[string]string{"BaseUrl": f.http.URL, "Token": f.acme.Token, "Tenant": "acme", "Number": "+5547999887766"}
+	req, _ := http.NewRequest(strings.ToUpper(lookup.Request.RequestType), expand(lookup.Request.URL, env, nil), nil)
+	for _, h := range lookup.Request.Headers {
+		req.Header[h.Key] = []string{expand(h.Text, env, nil)}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var body map[string][]map[string]string
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("lookup: %d %v", resp.StatusCode, err)
+	}
+	resp.Body.Close()
+	for _, v := range lookup.Variables {
+		env[v.Name] = body["contact"][0][strings.TrimPrefix(v.Path, "contact.")]
+	}
+	got := map[string]string{}
+	for typ, val := range outputs {
+		got[typ] = expand(val, env, nil)
+	}
+	if got["FirstName"] != "Maria" || got["CompanyName"] != "Acme" || got["PhoneMobile"] != "+5547999887766" || got["EntityId"] == "" || got["CustomValue"] != got["EntityId"] {
+		t.Fatalf("3CX would see %v", got)
+	}
+
+	// ReportCall, with EntityId as 3CX hands it back.
+	for k, v := range map[string]string{"EntityId": got["EntityId"], "CallType": "Inbound", "Agent": "201", "ReportCallEnabled": "True"} {
+		env[k] = v
+	}
+	times := map[string]time.Time{
+		"CallStartTimeLocal": time.Date(2024, 5, 31, 23, 58, 0, 0, time.Local),
+		"CallEndTimeLocal":   time.Date(2024, 6, 1, 0, 3, 30, 0, time.Local),
+	}
+	post := map[string]string{}
+	var postKeys []string
+	for _, v := range report.Request.PostValues {
+		post[v.Key] = expand(v.Text, env, times)
+		postKeys = append(postKeys, v.Key)
+	}
+	if want := jsonKeys(api.EndCallRequest{}); !slices.Equal(postKeys, want) {
+		t.Errorf("ReportCall sends %v, end-call wants %v", postKeys, want)
+	}
+	payload, _ := json.Marshal(post)
+	req, _ = http.NewRequest(strings.ToUpper(report.Request.RequestType), expand(report.Request.URL, env, nil), bytes.NewReader(payload))
+	for _, h := range report.Request.Headers {
+		req.Header[h.Key] = []string{expand(h.Text, env, nil)}
+	}
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("ReportCall %s: %d", payload, resp.StatusCode)
+	}
+	var dur int
+	if err := f.db.Pool.QueryRow(t.Context(), `SELECT duration_s FROM calls WHERE id = $1`, got["EntityId"]).Scan(&dur); err != nil || dur != 330 {
+		t.Errorf("journaled duration %d (%v), want 330 s across midnight", dur, err)
+	}
+}
+
+// The Postman collection calls both endpoints the way the API expects, and
+// its examples have the answer's exact keys.
+func TestPostmanCollection(t *testing.T) {
+	raw, err := os.ReadFile("../samples/postman/cti3cx.postman_collection.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var col struct {
+		Info struct{ Schema string }
+		Item []struct {
+			Name    string
+			Request struct {
+				Method string
+				Header []struct{ Key, Value string }
+				Body   struct{ Raw string }
+				URL    struct{ Raw string } `json:"url"`
+			}
+			Response []struct {
+				Code int
+				Body string
+			}
+		}
+	}
+	if err := json.Unmarshal(raw, &col); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(col.Info.Schema, "v2.1.0") || len(col.Item) != 2 {
+		t.Fatalf("collection: %+v", col.Info)
+	}
+	for _, it := range col.Item {
+		hdr := map[string]string{}
+		for _, h := range it.Request.Header {
+			hdr[h.Key] = h.Value
+		}
+		if hdr["token_crm"] == "" || hdr["tenant"] == "" {
+			t.Errorf("%s: headers %v", it.Name, hdr)
+		}
+		switch it.Name {
+		case "consult-phone":
+			if it.Request.Method != "GET" || !strings.HasSuffix(it.Request.URL.Raw, "/cti3cx/consult-phone/{{phone}}") {
+				t.Errorf("consult-phone: %s %s", it.Request.Method, it.Request.URL.Raw)
+			}
+			for _, r := range it.Response {
+				if r.Code != 200 {
+					continue
+				}
+				dec := json.NewDecoder(strings.NewReader(r.Body))
+				var resp api.ConsultResponse
+				if err := dec.Decode(&resp); err != nil {
+					t.Fatal(err)
+				}
+				again, _ := json.Marshal(resp)
+				if string(again) != r.Body {
+					t.Errorf("example answer differs from the API's shape:\n%s\n%s", r.Body, again)
+				}
+			}
+		case "end-call":
+			var body map[string]string
+			if err := json.Unmarshal([]byte(it.Request.Body.Raw), &body); err != nil {
+				t.Fatal(err)
+			}
+			var keys []string
+			for k := range body {
+				keys = append(keys, k)
+			}
+			want := jsonKeys(api.EndCallRequest{})
+			slices.Sort(keys)
+			slices.Sort(want)
+			if it.Request.Method != "PUT" || !slices.Equal(keys, want) {
+				t.Errorf("end-call: %s %v", it.Request.Method, keys)
+			}
+		default:
+			t.Errorf("unexpected item %s", it.Name)
+		}
+	}
+}
