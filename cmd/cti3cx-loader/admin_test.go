@@ -130,3 +130,63 @@ func TestBadDatabaseURLIsOneLine(t *testing.T) {
 		})
 	}
 }
+
+func TestTenantDialFormatIsValidated(t *testing.T) {
+	c := newCLI(t, schematest.URL(t))
+	c.ok("tenant", "add", "acme", "--ddd", "47", "--dial-format", "national")
+	tests := []struct {
+		args   []string
+		stderr string
+	}{
+		{[]string{"tenant", "add", "x", "--ddd", "20"}, "--ddd"}, // 20 is not an assigned DDD
+		{[]string{"tenant", "add", "x", "--dial-format", "{nope}"}, "--dial-format"},
+		{[]string{"tenant", "set", "acme", "--dial-format", "bogus-preset"}, "--dial-format"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := c.run("", tt.args...)
+		if code != 2 || !strings.Contains(stderr, tt.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want exit 2 naming %s", tt.args, code, stderr, tt.stderr)
+		}
+	}
+}
+
+func TestNormalizeCommand(t *testing.T) {
+	c := newCLI(t, schematest.URL(t))
+	c.ok("tenant", "add", "acme", "--ddd", "47")
+	input := "(47) 3333-4444\n\n8765-4321\n11 98765-4321 / 11 3333-4444\n***\n"
+
+	// Without a database: the DDD comes from the flag.
+	code, out, stderr := newCLI(t, "").run(input, "normalize", "--ddd", "47")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if lines[0] != "input\tstatus\te164\tdial\ttype\textension\treasons\tsuggestion" {
+		t.Fatalf("header = %q", lines[0])
+	}
+	want := []struct{ status, e164, dial, reason string }{
+		{"ok", "+554733334444", "004733334444", ""},
+		{"fixed", "+5547987654321", "0047987654321", "added_ninth_digit"}, // old 8-digit mobile, tenant DDD
+		{"ok", "+5511987654321", "0011987654321", "multiple_numbers"},
+		{"ok", "+551133334444", "001133334444", "multiple_numbers"},
+		{"invalid", "", "", "placeholder"},
+	}
+	if len(lines)-1 != len(want) {
+		t.Fatalf("got %d result lines, want %d:\n%s", len(lines)-1, len(want), out)
+	}
+	for i, w := range want {
+		f := strings.Split(lines[i+1], "\t")
+		if f[1] != w.status || f[2] != w.e164 || f[3] != w.dial || !strings.Contains(f[6], w.reason) {
+			t.Errorf("line %d = %q; want status %s, e164 %s, dial %s, reason %s", i+1, lines[i+1], w.status, w.e164, w.dial, w.reason)
+		}
+	}
+
+	// With --tenant the profile comes from the database.
+	_, out, _ = c.run("8765-4321\n", "normalize", "--tenant", "acme", "--format", "json")
+	if !strings.Contains(out, `"e164":"+5547987654321"`) {
+		t.Fatalf("--tenant acme json = %s", out)
+	}
+	if code, _, _ := c.run("", "normalize", "--format", "xml"); code != 2 {
+		t.Fatalf("--format xml: exit %d, want 2", code)
+	}
+}
