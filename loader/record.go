@@ -76,7 +76,7 @@ func newScratch() *scratch { return &scratch{h: sha256.New()} }
 
 func (b *recordBuilder) cell(r row, target string) string {
 	if i, ok := b.cols[target]; ok {
-		return r.cells[i]
+		return strings.TrimSpace(r.cells[i])
 	}
 	return ""
 }
