@@ -144,6 +144,7 @@ func TestConsultPhoneCallerForms(t *testing.T) {
 	f := newFixture(t, api.Deps{})
 	for _, number := range []string{
 		"+5547999887766",  // E.164
+		"0047999887766",   // the tenant's dial format (outbound calls)
 		"5547999887766",   // E.164 without +
 		"005547999887766", // 00 + country code
 		"47999887766",     // national

@@ -194,6 +194,7 @@ func TestE2ECallerFormsAndTenants(t *testing.T) {
 	p := start(t, w.url)
 	for _, tc := range []struct{ number, id string }{
 		{"+5547999887766", "C-1001"},
+		{"0047999887766", "C-1001"}, // the tenant's dial format (outbound)
 		{"5547999887766", "C-1001"},
 		{"005547999887766", "C-1001"},
 		{"47999887766", "C-1001"},
