@@ -20,8 +20,10 @@ import (
 	"strings"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/cti3cx/cti3cx/schema/schematest"
 )
@@ -79,10 +81,19 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	d.token = strings.TrimSpace(tok)
 
-	d.title("3. Load the example CRM exports from samples/")
+	d.title("3. Load the example CRM exports from samples/ (rejected rows go to a file staff can fix)")
+	rejects, err := os.MkdirTemp("", "cti3cx-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(rejects)
 	for _, f := range []struct{ kind, file string }{{"accounts", "samples/accounts.csv"}, {"contacts", "samples/contacts.csv"}} {
-		if _, err := d.loader(ctx, "import", "--tenant", d.tenant, "--kind", f.kind, "--file", f.file); err != nil {
+		rejectsFile := filepath.Join(rejects, f.kind+".rejeitados.csv")
+		if _, err := d.loader(ctx, "import", "--tenant", d.tenant, "--kind", f.kind, "--file", f.file, "--rejects", rejectsFile); err != nil {
 			return err
+		}
+		if b, err := os.ReadFile(rejectsFile); err == nil {
+			fmt.Fprintf(d.out, "$ cat %s\n%s", filepath.Base(rejectsFile), decodeLatin1(b))
 		}
 	}
 
@@ -290,6 +301,19 @@ func throwawayDatabase(ctx context.Context) (string, func(), error) {
 		_, _ = conn.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
 	}
 	return u.String(), drop, nil
+}
+
+// decodeLatin1 shows a Windows-1252 rejects file (it keeps the input's
+// encoding) readably on a UTF-8 terminal.
+func decodeLatin1(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out, err := charmap.Windows1252.NewDecoder().Bytes(b)
+	if err != nil {
+		return string(b)
+	}
+	return string(out)
 }
 
 func freeAddr() (string, error) {
