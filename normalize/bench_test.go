@@ -111,12 +111,43 @@ func BenchmarkLibphonenumberMix(b *testing.B) {
 	b.ReportMetric(float64(elapsed.Nanoseconds())/total, "ns/number")
 }
 
+// inboundBench: the forms 3CX sends, for DDD 47 (default format) and
+// other DDDs, mobile and landline.
+var inboundBench = []struct{ name, in string }{
+	{"e164-noplus/mobile", "5547999887766"},
+	{"e164-noplus/landline", "554733334444"},
+	{"e164-noplus/ddd11", "5511987654321"},
+	{"e164-noplus/ddd49-landline", "554933334444"},
+	{"tenant-00/mobile", "0047999887766"},
+	{"tenant-00/landline", "004733334444"},
+	{"tenant-00/ddd11", "0011987654321"},
+	{"tenant-00/ddd61-landline", "006133334444"},
+	{"national/mobile", "47999887766"},
+	{"national/landline", "4733334444"},
+	{"national/ddd11", "11987654321"},
+	{"national/legacy", "4788887777"},
+	{"e164/mobile", "+5547999887766"},
+	{"e164/landline", "+554733334444"},
+	{"zeros/mobile", "005547999887766"},
+	{"trunk/mobile", "047999887766"},
+	{"trunk-csp/mobile", "01547999887766"},
+	{"local/mobile", "999887766"},
+	{"local/landline", "33334444"},
+	{"local/legacy", "88887777"},
+	{"nongeo/0800", "08001234567"},
+	{"foreign/plus", "+16502530000"},
+	{"foreign/00", "0016502530000"},
+	{"foreign/bare", "16502530000"},
+}
+
 func BenchmarkInbound(b *testing.B) {
 	p := profileFor(b, "", "")
-	in := []string{"+5547999999999", "0047999999999", "4733334444", "33334444", "5511987654321"}
-	for b.Loop() {
-		for _, s := range in {
-			_, _ = p.Inbound(s)
-		}
+	for _, c := range inboundBench {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = p.Inbound(c.in)
+			}
+		})
 	}
 }
