@@ -24,9 +24,12 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s)
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done < .fuzz-targets; rm -f .fuzz-targets
 
-bench: ## run the benchmarks behind every speed target (takes several minutes)
-	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=1x ./schema/
+bench: ## measure every speed target: normalize, test databases, imports, API load, revalidation (~15 min)
 	$(GO) test -run='^$$' -bench=. -benchmem ./normalize/
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=50x ./schema/
+	$(GO) test -run='^$$' -bench=Load -benchtime=20000x -timeout=30m ./api/
+	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=60m ./loader/
+	$(GO) test -run='^$$' -bench=BenchmarkRevalidate -benchtime=1x -timeout=60m ./loader/revalidate/
 
 lint: ## go vet and a gofmt check
 	$(GO) vet $(PKGS)
