@@ -358,32 +358,45 @@ func FuzzNormalize(f *testing.F) {
 	})
 }
 
-// FuzzInbound: digits or an error; every candidate is valid for
-// libphonenumber.
+// FuzzInbound: digits or an error; the same answer as the reference
+// (inboundRef, which asks libphonenumber), for several profiles; every
+// candidate is valid for libphonenumber.
 //
 //	go test -run='^$' -fuzz='^FuzzInbound$' -fuzztime=30s ./normalize/
 func FuzzInbound(f *testing.F) {
-	for _, s := range []string{"+5547999999999", "0047999999999", "33334444", "88887777", "16502530000", "+1", "0", "5540041234", "1171234567", "0xx", "+55 11"} {
+	for _, s := range inboundSeeds {
 		f.Add(s)
 	}
-	p := profileFor(f, "", "")
+	for _, s := range inboundForms("47999887766") {
+		f.Add(s)
+	}
+	for _, s := range inboundForms("1133334444") {
+		f.Add(s)
+	}
+	ps := append([]Profile{profileFor(f, "", "")}, inboundProfiles(f)[:4]...)
 	f.Fuzz(func(t *testing.T, s string) {
-		lk, err := p.Inbound(s)
-		if err != nil {
-			if !errors.Is(err, ErrNotDigits) {
-				t.Fatalf("Inbound(%q): %v", s, err)
+		for _, p := range ps {
+			lk, err := p.Inbound(s)
+			want, werr := p.inboundRef(s)
+			if !reflect.DeepEqual(lk, want) || lookupString(lk, err) != lookupString(want, werr) {
+				t.Fatalf("Inbound(%q) (ddd %q, fmt %s) = %s; reference %s", s, p.DDD, p.Format, lookupString(lk, err), lookupString(want, werr))
 			}
-			return
-		}
-		for _, c := range lk.Candidates {
-			num, err := phonenumbers.Parse(c, "ZZ")
-			if err != nil || phonenumbers.Format(num, phonenumbers.E164) != c ||
-				!(phonenumbers.IsValidNumber(num) || phonenumbers.IsValidShortNumberForRegion(num, "BR")) {
-				t.Errorf("Inbound(%q): candidate %s is not valid", s, c)
+			if err != nil {
+				if !errors.Is(err, ErrNotDigits) {
+					t.Fatalf("Inbound(%q): %v", s, err)
+				}
+				return
 			}
-		}
-		if lk.Suffix != "" && !strings.HasSuffix(s, lk.Suffix) {
-			t.Errorf("Inbound(%q): suffix %q", s, lk.Suffix)
+			for _, c := range lk.Candidates {
+				num, err := phonenumbers.Parse(c, "ZZ")
+				if err != nil || phonenumbers.Format(num, phonenumbers.E164) != c ||
+					!(phonenumbers.IsValidNumber(num) || phonenumbers.IsValidShortNumberForRegion(num, "BR")) {
+					t.Errorf("Inbound(%q): candidate %s is not valid", s, c)
+				}
+			}
+			if lk.Suffix != "" && !strings.HasSuffix(s, lk.Suffix) {
+				t.Errorf("Inbound(%q): suffix %q", s, lk.Suffix)
+			}
 		}
 	})
 }

@@ -52,9 +52,7 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 	var rd readings
 	rd.build(&p, []byte(s), plus, true)
 	var (
-		buf   [160]byte
-		ends  [8]int
-		cs    = candidates{buf: buf[:0], ends: ends[:0]}
+		cs    candidates
 		o     outcome
 		valid [len(rd.r)]bool
 	)
@@ -105,7 +103,7 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 		}
 	}
 	for i, n := 0, cs.n; i < n; i++ {
-		c := cs.at(i)
+		c := cs.view(i)
 		if len(c) == 13 && string(c[:3]) == "+55" && c[5] == '7' { // old radio range: also as a mobile with the 9
 			var b [11]byte
 			m := append(append(append(b[:0], c[3:5]...), '9'), c[5:]...)
@@ -119,44 +117,62 @@ func (p Profile) Inbound(number string) (Lookup, error) {
 }
 
 // candidates collects distinct E.164 numbers in one buffer, so that they
-// share one string in the end.
+// share one string in the end. Every reading gives at most one candidate
+// (valid as written or after a fix) and an old radio number one more, so
+// the arrays hold any input; spill is there for safety only.
 type candidates struct {
-	buf  []byte
-	ends []int
-	n    int
+	n     int
+	used  int
+	ends  [2 * len(readings{}.r)]uint16
+	buf   [2 * len(readings{}.r) * 22]byte
+	spill []string // all candidates, once the arrays were full
 }
 
-func (cs *candidates) at(i int) []byte {
+// view returns candidate i.
+func (cs *candidates) view(i int) []byte {
+	if cs.spill != nil {
+		return []byte(cs.spill[i])
+	}
 	start := 0
 	if i > 0 {
-		start = cs.ends[i-1]
+		start = int(cs.ends[i-1])
 	}
 	return cs.buf[start:cs.ends[i]]
 }
 
-// add adds prefix+s unless it is there already. (The string conversions of
-// the callers do not allocate: the compiler sees s does not escape.)
+// add adds prefix+s unless it is there already. (The callers' string
+// conversions do not allocate: s does not escape.)
 func (cs *candidates) add(prefix, s string) {
 	for i := 0; i < cs.n; i++ {
-		if c := cs.at(i); len(c) == len(prefix)+len(s) && string(c[:len(prefix)]) == prefix && string(c[len(prefix):]) == s {
+		if c := cs.view(i); len(c) == len(prefix)+len(s) && string(c[:len(prefix)]) == prefix && string(c[len(prefix):]) == s {
 			return
 		}
 	}
-	cs.buf = append(append(cs.buf, prefix...), s...)
-	cs.ends = append(cs.ends, len(cs.buf))
+	if cs.spill == nil && (cs.n == len(cs.ends) || cs.used+len(prefix)+len(s) > len(cs.buf)) {
+		cs.spill = cs.strings()
+	}
+	if cs.spill != nil {
+		cs.spill = append(cs.spill, prefix+s)
+		cs.n++
+		return
+	}
+	cs.used += copy(cs.buf[cs.used:], prefix)
+	cs.used += copy(cs.buf[cs.used:], s)
+	cs.ends[cs.n] = uint16(cs.used)
 	cs.n++
 }
 
+// strings returns the candidates, nil when there are none.
 func (cs *candidates) strings() []string {
-	if cs.n == 0 {
-		return nil
+	if cs.spill != nil || cs.n == 0 {
+		return cs.spill
 	}
-	all := string(cs.buf)
+	all := string(cs.buf[:cs.used])
 	out := make([]string, cs.n)
 	start := 0
 	for i := 0; i < cs.n; i++ {
 		out[i] = all[start:cs.ends[i]]
-		start = cs.ends[i]
+		start = int(cs.ends[i])
 	}
 	return out
 }

@@ -3,6 +3,7 @@ package normalize
 import (
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/nyaruka/phonenumbers/v2/metadata"
@@ -95,6 +96,7 @@ type lpnRegion struct {
 	noLen   bool // no general possible lengths
 	npfp    *lpnPat
 	npfpRE  *regexp.Regexp // for stripping
+	lit     string         // the national prefix, when npfp is a plain digit string
 	rule    string
 }
 
@@ -122,6 +124,9 @@ func newRegion(m *metadata.PhoneMetadata) *lpnRegion {
 		r.npfp = &np
 		r.npfpRE = regexp.MustCompile("^(?:" + p + ")")
 		r.rule = m.GetNationalPrefixTransformRule()
+		if strings.Trim(p, "0123456789") == "" {
+			r.lit = p
+		}
 	}
 	return r
 }
@@ -141,7 +146,7 @@ func (r *lpnRegion) valid(nsn []byte) bool {
 
 // possible is testNumberLength(nsn, UNKNOWN) not TOO_SHORT,
 // IS_POSSIBLE_LOCAL_ONLY or INVALID_LENGTH.
-func (r *lpnRegion) possible(nsn string) bool {
+func (r *lpnRegion) possible(nsn []byte) bool {
 	n := int32(len(nsn))
 	if r.noLen || (n <= 31 && r.general.local&(1<<n) != 0) {
 		return false
@@ -157,20 +162,26 @@ func (r *lpnRegion) possible(nsn string) bool {
 
 // strip is maybeStripNationalPrefixAndCarrierCode followed by parseHelper's
 // check that the stripped number has a possible length.
-func (r *lpnRegion) strip(nsn string) string {
-	m := r.npfpRE.FindStringSubmatchIndex(nsn)
-	if m == nil {
-		return nsn
-	}
-	viable := r.general.pat.full([]byte(nsn))
-	last := len(m)/2 - 1
-	var x string
-	if r.rule == "" || m[last*2] < 0 {
-		x = nsn[m[1]:]
+func (r *lpnRegion) strip(nsn []byte) []byte {
+	var x []byte
+	if r.lit != "" { // a plain prefix ("0", "1", "8"): no regexp needed
+		if len(nsn) < len(r.lit) || string(nsn[:len(r.lit)]) != r.lit {
+			return nsn
+		}
+		x = nsn[len(r.lit):]
 	} else {
-		x = r.npfpRE.ReplaceAllString(nsn, r.rule)
+		str := string(nsn) // the regexp keeps its input: nsn must not escape
+		m := r.npfpRE.FindStringSubmatchIndex(str)
+		if m == nil {
+			return nsn
+		}
+		if last := len(m)/2 - 1; r.rule == "" || m[last*2] < 0 {
+			x = nsn[m[1]:]
+		} else {
+			x = []byte(r.npfpRE.ReplaceAllString(str, r.rule))
+		}
 	}
-	if viable && !r.general.pat.full([]byte(x)) {
+	if r.general.pat.full(nsn) && !r.general.pat.full(x) {
 		return nsn
 	}
 	if !r.possible(x) {
@@ -274,20 +285,20 @@ func fastIntl(d []byte) (string, verdict) {
 		}
 		return "", vValid
 	}
-	nsn := main.strip(string(nat))
+	nsn := main.strip(nat)
 	if len(nsn) < 2 {
 		return "", vInvalid
 	}
 	if nsn[0] == '0' {
 		return "", vUnsure
 	}
-	if !c.valid([]byte(nsn)) {
+	if !c.valid(nsn) {
 		return "", vInvalid
 	}
-	if nsn == string(nat) {
+	if string(nsn) == string(nat) {
 		return "", vValid
 	}
-	return "+" + strconv.Itoa(c.cc) + nsn, vValid
+	return "+" + strconv.Itoa(c.cc) + string(nsn), vValid
 }
 
 // valid is IsValidNumber for a number of this country code.
