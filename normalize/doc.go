@@ -27,8 +27,11 @@
 // every Brazilian number shape except rare short codes; foreign numbers
 // always ask libphonenumber. Because both oracles run under the same reading
 // logic, the differential test compares exactly their answers, and also asks
-// libphonenumber directly about every valid result. RulesVersion changes
-// whenever results may change.
+// libphonenumber directly about every valid result. Inbound also answers
+// foreign readings without calling libphonenumber: its metadata patterns are
+// compiled to digit automata (intl.go, dfa.go), and a differential test and
+// FuzzInbound compare Inbound with a reference that asks libphonenumber.
+// RulesVersion changes whenever results may change.
 //
 // All functions are safe for concurrent use.
 package normalize
