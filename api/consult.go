@@ -121,9 +121,6 @@ func (s *Server) entry(t *tenantEntry, o schema.Owner, number, custom string) Co
 		if p.E164 != "" {
 			phones[i] = t.profile.DialString(p.E164)
 		}
-		if phones[i] == "" {
-			phones[i] = p.Dial
-		}
 	}
 	matched := -1
 	if o.InSlot() {

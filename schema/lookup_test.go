@@ -90,7 +90,7 @@ func TestLookupExact(t *testing.T) {
 	if m.ExternalID != "C-1" || m.Company != "Acme" || m.Field != schema.FieldMobile || m.Kind != schema.KindContact || m.OwnerID != maria {
 		t.Errorf("Maria: %+v", m)
 	}
-	if len(m.Phones) != 2 || m.Phones[0].Field != schema.FieldBusiness || m.Phones[0].Dial != "004733334444" {
+	if len(m.Phones) != 2 || m.Phones[0].Field != schema.FieldBusiness || m.Phones[0].E164 != "+554733334444" {
 		t.Errorf("Maria's phones: %+v", m.Phones)
 	}
 	if j.ExternalID != "C-2" || j.Company != "Free Text Co" || j.Field != schema.FieldFax || len(j.Phones) != 0 {
