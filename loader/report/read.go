@@ -1,18 +1,14 @@
 package report
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
+	"github.com/cti3cx/cti3cx/loader"
 	"github.com/xuri/excelize/v2"
-	"golang.org/x/text/encoding/charmap"
 
 	"github.com/cti3cx/cti3cx"
 )
@@ -118,66 +114,30 @@ func newRow(sheet string, line int, header, cells []string) Row {
 }
 
 // readCSV reads the report as written, or as Excel saves it again in
-// Brazil: Windows-1252 without a BOM, ';' or ',' between fields.
+// Brazil (Windows-1252 without a BOM, ';' or ','), through the loader's own
+// CSV reader, so that reports and imports agree on what a CSV file is.
 func readCSV(path string, fn func(Row) error) error {
-	file, err := os.Open(path)
+	f, err := loader.OpenCSV(path, 1)
 	if err != nil {
-		return cti3cx.Errorf(cti3cx.EINVALID, "%s: %w", path, unwrapPath(err))
+		return err
 	}
-	defer file.Close()
-	br := bufio.NewReaderSize(file, 64<<10)
-	sample, _ := br.Peek(64 << 10)
-	var src io.Reader = br
-	switch {
-	case bytes.HasPrefix(sample, []byte(bom)):
-		_, _ = br.Discard(len(bom))
-	case !utf8.Valid(trimPartialRune(sample)):
-		src = charmap.Windows1252.NewDecoder().Reader(br)
-	}
-	cr := csv.NewReader(src)
-	cr.Comma = sniffDelimiter(sample)
-	cr.FieldsPerRecord = -1
-	cr.LazyQuotes = true
-	header, err := cr.Read()
-	if err != nil || !isReportHeader(header) {
+	defer f.Close()
+	header := f.Header()
+	if !isReportHeader(header) {
 		return cti3cx.Errorf(cti3cx.EINVALID, "%s: the first line lacks the columns ref and corrigir_para: is this a cti3cx report?", path)
 	}
 	for {
-		cells, err := cr.Read()
+		line, cells, err := f.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return errRow(path, "", line, "%v", err)
+			return err
 		}
 		if err := fn(newRow("", line, header, cells)); err != nil {
 			return err
 		}
 	}
-}
-
-// sniffDelimiter picks the separator of the header line.
-func sniffDelimiter(sample []byte) rune {
-	first, _, _ := bytes.Cut(sample, []byte("\n"))
-	best, count := ';', 0
-	for _, d := range []rune{';', ',', '\t'} {
-		if n := bytes.Count(first, []byte(string(d))); n > count {
-			best, count = d, n
-		}
-	}
-	return best
-}
-
-// trimPartialRune drops a UTF-8 sequence cut by the end of the sample.
-func trimPartialRune(b []byte) []byte {
-	for i := 0; i < utf8.UTFMax && len(b) > 0; i++ {
-		if r, _ := utf8.DecodeLastRune(b); r != utf8.RuneError {
-			return b
-		}
-		b = b[:len(b)-1]
-	}
-	return b
 }
 
 func unwrapPath(err error) error {
