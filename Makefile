@@ -24,7 +24,7 @@ fuzz: ## run every fuzz target for FUZZTIME (default 10s)
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) $$pkg; \
 	done < .fuzz-targets; rm -f .fuzz-targets
 
-bench: ## measure every speed target: normalize, test databases, imports, API load, revalidation (~15 min)
+bench: ## measure every speed target: normalize, test databases, imports, API load, revalidation (~20 min)
 	$(GO) test -run='^$$' -bench=. -benchmem ./normalize/
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=50x ./schema/
 	$(GO) test -run='^$$' -bench=Load -benchtime=20000x -timeout=30m ./api/
