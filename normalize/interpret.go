@@ -211,7 +211,25 @@ func (e engine) interpret(p *Profile, s *segment, o *outcome) bool {
 	}
 	var rd readings
 	rd.build(p, d, s.plus, false)
-	return e.choose(p, &rd, d, s.plus, o)
+	if !e.choose(p, &rd, d, s.plus, o) {
+		return false
+	}
+	// A filler is one however it was typed: judge the chosen number as
+	// Brazil writes it nationally too, so that "800000000" is a placeholder
+	// as "0800 000000" is, and "+55 22 2222-2222" as "(22) 2222-2222".
+	if o.br && o.status != StatusInvalid && placeholderNational(o.nsn[:o.nl]) {
+		o.invalid(Reasons(Placeholder))
+	}
+	return true
+}
+
+// placeholderNational applies placeholderDigits to the national written
+// form of a Brazilian number: the trunk 0, then the national number.
+func placeholderNational(nsn []byte) bool {
+	var buf [maxDigits + 3]byte
+	buf[0] = '0'
+	n := 1 + copy(buf[1:], nsn)
+	return placeholderDigits(buf[:n])
 }
 
 func (e engine) choose(p *Profile, rd *readings, d []byte, plus bool, o *outcome) bool {

@@ -191,6 +191,11 @@ var vectors = []vector{
 	{in: "9999-9999", want: []w{bad("placeholder")}},
 	{in: "(11) 0000-0000", want: []w{bad("placeholder")}},
 	{in: "00000000000", want: []w{bad("placeholder")}},
+	// A filler whichever way it is written: without the trunk 0, with +55.
+	{in: "0800 000000", want: []w{bad("placeholder")}},
+	{in: "800000000", want: []w{bad("placeholder")}},
+	{in: "(22) 2222-2222", want: []w{bad("placeholder")}},
+	{in: "+55 22 2222-2222", want: []w{bad("placeholder")}},
 	{in: "12345678", want: []w{bad("placeholder")}},
 	{in: "não tem", want: []w{bad("placeholder")}},
 	{in: "Sem telefone", want: []w{bad("placeholder")}},
