@@ -35,20 +35,8 @@ func cmdMigrate(ctx context.Context, app *App, args []string) error {
 }
 
 func cmdTenant(ctx context.Context, app *App, args []string) error {
-	sub, rest := subcommand(args)
-	switch sub {
-	case "add":
-		return tenantAdd(ctx, app, rest)
-	case "list":
-		return tenantList(ctx, app, rest)
-	case "set":
-		return tenantSet(ctx, app, rest)
-	}
-	fmt.Fprintln(app.Stderr, "Usage: cti3cx-loader tenant add SLUG [flags] | tenant list | tenant set SLUG [flags]")
-	if sub == "--help" || sub == "-h" {
-		return flag.ErrHelp
-	}
-	return usageError(fmt.Errorf("tenant: unknown subcommand %q", sub))
+	return dispatchSub(ctx, app, "tenant", "tenant add SLUG [flags] | tenant list | tenant set SLUG [flags]",
+		map[string]commandFunc{"add": tenantAdd, "list": tenantList, "set": tenantSet}, args)
 }
 
 // tenantFlags binds the flags shared by tenant add and tenant set.
@@ -148,20 +136,8 @@ func tenantList(ctx context.Context, app *App, args []string) error {
 }
 
 func cmdToken(ctx context.Context, app *App, args []string) error {
-	sub, rest := subcommand(args)
-	switch sub {
-	case "issue":
-		return tokenIssue(ctx, app, rest)
-	case "list":
-		return tokenList(ctx, app, rest)
-	case "revoke":
-		return tokenRevoke(ctx, app, rest)
-	}
-	fmt.Fprintln(app.Stderr, "Usage: cti3cx-loader token issue SLUG [--label L] | token list SLUG | token revoke SLUG ID")
-	if sub == "--help" || sub == "-h" {
-		return flag.ErrHelp
-	}
-	return usageError(fmt.Errorf("token: unknown subcommand %q", sub))
+	return dispatchSub(ctx, app, "token", "token issue SLUG [--label L] | token list SLUG | token revoke SLUG ID",
+		map[string]commandFunc{"issue": tokenIssue, "list": tokenList, "revoke": tokenRevoke}, args)
 }
 
 func tokenIssue(ctx context.Context, app *App, args []string) error {
@@ -236,11 +212,23 @@ func tokenRevoke(ctx context.Context, app *App, args []string) error {
 	return nil
 }
 
-func subcommand(args []string) (string, []string) {
-	if len(args) == 0 {
-		return "", nil
+type commandFunc = func(ctx context.Context, app *App, args []string) error
+
+// dispatchSub runs the subcommand named by args[0] (`tenant add ...`), or
+// prints the usage line: on --help as help, else as a usage error.
+func dispatchSub(ctx context.Context, app *App, name, usage string, subs map[string]commandFunc, args []string) error {
+	sub, rest := "", []string(nil)
+	if len(args) > 0 {
+		sub, rest = args[0], args[1:]
 	}
-	return args[0], args[1:]
+	if run, ok := subs[sub]; ok {
+		return run(ctx, app, rest)
+	}
+	fmt.Fprintln(app.Stderr, "Usage: cti3cx-loader "+usage)
+	if sub == "--help" || sub == "-h" {
+		return flag.ErrHelp
+	}
+	return usageError(fmt.Errorf("%s: unknown subcommand %q", name, sub))
 }
 
 func timeOrDash(t *time.Time) string {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 
 	"github.com/cti3cx/cti3cx/loader/report"
@@ -25,14 +24,11 @@ The outcome of every filled row (aplicado / rejeitado and why) goes to
 <name>.resultado.<ext> next to the input, or to --out.`
 
 func cmdFixes(ctx context.Context, app *App, args []string) error {
-	sub, rest := subcommand(args)
-	if sub != "apply" {
-		fmt.Fprintln(app.Stderr, "Usage: cti3cx-loader fixes apply --tenant SLUG --file REPORT.xlsx|REPORT.csv [--dry-run] [--out RESULT]")
-		if sub == "--help" || sub == "-h" {
-			return flag.ErrHelp
-		}
-		return usageError(fmt.Errorf("fixes: unknown subcommand %q", sub))
-	}
+	return dispatchSub(ctx, app, "fixes", "fixes apply --tenant SLUG --file REPORT.xlsx|REPORT.csv [--dry-run] [--out RESULT]",
+		map[string]commandFunc{"apply": fixesApply}, args)
+}
+
+func fixesApply(ctx context.Context, app *App, rest []string) error {
 	var slug, file string
 	var opts report.FixOptions
 	fs := app.flagSet("fixes apply", "--tenant SLUG --file REPORT.xlsx|REPORT.csv [--dry-run] [--out RESULT]", fixesHelp)
