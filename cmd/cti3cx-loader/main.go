@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // the worker's schedules need America/Sao_Paulo on hosts without zoneinfo
 
 	"golang.org/x/term"
 
