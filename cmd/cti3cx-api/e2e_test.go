@@ -528,6 +528,27 @@ func TestRunUsage(t *testing.T) {
 	}
 }
 
+// --help and flag errors print the flags' defaults: the database URL from
+// the environment, which may hold a password, must not be among them.
+func TestHelpNeverShowsTheDatabasePassword(t *testing.T) {
+	env := func(k string) string {
+		if k == "DATABASE_URL" {
+			return "postgres://u:hunter2@127.0.0.1:1/x"
+		}
+		return ""
+	}
+	for _, args := range [][]string{{"--help"}, {"--bogus"}} {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), args, env, &out, &errb)
+		if err == nil {
+			t.Fatalf("%v: no error", args)
+		}
+		if all := out.String() + errb.String() + err.Error(); strings.Contains(all, "hunter2") {
+			t.Errorf("%v printed the password:\n%s", args, all)
+		}
+	}
+}
+
 // run in process on a real listener, as the demo does.
 func TestRunInProcess(t *testing.T) {
 	w := newWorld(t)

@@ -99,7 +99,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return def
 	}
 	fs.StringVar(&c.Addr, "addr", env("CTI3CX_ADDR", ":8080"), "listen address; port 0 picks a free port (env CTI3CX_ADDR)")
-	fs.StringVar(&c.DatabaseURL, "database-url", getenv("DATABASE_URL"), "PostgreSQL URL (env DATABASE_URL)")
+	// No environment default for the URL: --help and flag errors print
+	// defaults, and this one may hold a password. It is read after parsing.
+	fs.StringVar(&c.DatabaseURL, "database-url", "", "PostgreSQL URL (env DATABASE_URL)")
 	fs.StringVar(&c.LogFormat, "log-format", env("CTI3CX_LOG_FORMAT", "auto"), "log format: auto (text on a terminal, JSON otherwise), text or json (env CTI3CX_LOG_FORMAT)")
 	fs.StringVar(&c.LogLevel, "log-level", env("CTI3CX_LOG_LEVEL", "info"), "log level: debug (one line per request), info, warn or error (env CTI3CX_LOG_LEVEL)")
 	fs.IntVar(&c.PoolSize, "pool-size", envInt("CTI3CX_POOL_SIZE", 16), "database connections at most (env CTI3CX_POOL_SIZE)")
@@ -116,6 +118,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 			return c, err
 		}
 		return c, usagef("%v", err)
+	}
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = getenv("DATABASE_URL")
 	}
 	switch {
 	case envErr != nil:
