@@ -142,7 +142,7 @@ func (a *applier) apply(ctx context.Context, r Row) (FixResult, error) {
 	}
 	res.Dial = fields.Dial
 	check := func(p schema.FixTarget) error {
-		if Ref(p.ID, p.Raw, p.Override) != strconv.FormatInt(id, 10)+"."+stamp {
+		if p.ID != id || !refMatches(stamp, p.Raw, p.Override) {
 			return errStale
 		}
 		return nil

@@ -7,7 +7,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math/bits"
 	"os"
@@ -97,14 +96,44 @@ func (o Options) withDefaults() (Options, error) {
 
 // Ref identifies a phone and the value staff saw: fixes apply refuses a row
 // whose phone's raw value or override changed since.
+//
+// The stamp after the dot is letters only: a hex stamp could be all digits
+// or read as E-notation (1042.0944642e10), and Excel turns such a ref into a
+// number when it opens a CSV report.
 func Ref(id int64, raw string, override *string) string {
+	return strconv.FormatInt(id, 10) + "." + stamp(raw, override, stampLetters)
+}
+
+// stampLetters spell a stamp's nibbles: consonants only, so a stamp is
+// neither a number, nor E-notation, nor a word or month Excel could read.
+const (
+	stampLetters = "bcdfghjklmnpqrst"
+	legacyHex    = "0123456789abcdef" // refs written before the stamp was letters
+)
+
+func stamp(raw string, override *string, alphabet string) string {
 	h := sha256.New()
 	h.Write([]byte(raw))
 	if override != nil {
 		h.Write([]byte{0})
 		h.Write([]byte(*override))
 	}
-	return strconv.FormatInt(id, 10) + "." + hex.EncodeToString(h.Sum(nil))[:10]
+	sum := h.Sum(nil)
+	out := make([]byte, 10)
+	for i := range out {
+		b := sum[i/2]
+		if i%2 == 0 {
+			b >>= 4
+		}
+		out[i] = alphabet[b&0xf]
+	}
+	return string(out)
+}
+
+// refMatches says whether a ref's stamp is the phone's current one, in the
+// letters format or the older hex one.
+func refMatches(gotStamp, raw string, override *string) bool {
+	return gotStamp == stamp(raw, override, stampLetters) || gotStamp == stamp(raw, override, legacyHex)
 }
 
 // parseRef returns the phone id and the version stamp of a ref.
@@ -114,7 +143,7 @@ func parseRef(ref string) (int64, string, bool) {
 	if !ok || err != nil || id <= 0 || len(stamp) != 10 {
 		return 0, "", false
 	}
-	return id, stamp, true
+	return id, strings.ToLower(stamp), true
 }
 
 var statusPT = map[string]string{"ok": "ok", "fixed": "corrigido", "invalid": "inválido"}
