@@ -48,6 +48,7 @@ type jsonReader struct {
 	inArray bool
 	items   []json.RawMessage // a wrapper page's records
 	next    string            // the next page's URL
+	pages   map[string]bool   // URLs already read: a "next" pointing back is an error, not a loop
 	n       int
 	header  []string
 	index   map[string]int
@@ -219,6 +220,13 @@ func (j *jsonReader) nextRaw() (json.RawMessage, error) {
 }
 
 func (j *jsonReader) fetch(u string) error {
+	if j.pages == nil {
+		j.pages = map[string]bool{}
+	}
+	if j.pages[u] {
+		return inputError(j.name, "the feed's next link leads back to a page already read (%s)", redactURL(u))
+	}
+	j.pages[u] = true
 	resp, err := j.feed.get(j.ctx, u)
 	if err != nil {
 		return err
@@ -353,6 +361,9 @@ type feedFetcher struct {
 	name string
 	opts FeedOptions
 	log  *slog.Logger
+	// origin is the host of the first URL fetched, the feed's own: the
+	// bearer token goes only there, never to a host a "next" link names.
+	origin string
 }
 
 func (f *feedFetcher) get(ctx context.Context, u string) (*http.Response, error) {
@@ -371,6 +382,13 @@ func (f *feedFetcher) get(ctx context.Context, u string) (*http.Response, error)
 	if delay <= 0 {
 		delay = time.Second
 	}
+	sameHost := false
+	if p, err := url.Parse(u); err == nil {
+		if f.origin == "" {
+			f.origin = p.Host
+		}
+		sameHost = p.Host == f.origin
+	}
 	var lastErr error
 	for attempt := 0; attempt <= retries; attempt++ {
 		if attempt > 0 {
@@ -384,16 +402,23 @@ func (f *feedFetcher) get(ctx context.Context, u string) (*http.Response, error)
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		if err != nil {
-			return nil, inputError(f.name, "bad URL: %v", err)
+			// The parser's message quotes the URL, query and all.
+			return nil, inputError(f.name, "bad URL %s", redactURL(u))
 		}
 		req.Header.Set("Accept", "application/json, application/x-ndjson")
-		if f.opts.Token != "" {
+		if f.opts.Token != "" && sameHost {
 			req.Header.Set("Authorization", "Bearer "+f.opts.Token)
 		}
 		resp, err := client.Do(req)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
+			}
+			// Network errors quote the URL: keep a token in its query out
+			// of logs and messages.
+			var ue *url.Error
+			if errors.As(err, &ue) {
+				ue.URL = redactURL(ue.URL)
 			}
 			lastErr = err
 			continue
