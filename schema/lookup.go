@@ -113,15 +113,20 @@ const lookupSuffixSQL = ownerSelect + `
 	LIMIT 200`
 
 // recording wraps a lookup so that the same statement records the call,
-// attributed to the owner the answer lists first (best rank, a phone in a
-// slot, contacts before accounts): one round trip for consult-phone's
-// lookup and INSERT. No match inserts nothing.
+// attributed to the owner the answer lists first: one round trip for
+// consult-phone's lookup and INSERT. No match inserts nothing. Its ORDER BY
+// is pickOwners' order (best rank, a phone in a slot, contacts before
+// accounts, owner id); rank is the candidate's position for an exact
+// lookup and none for a suffix one, whose owners all rank alike.
 func recording(lookup, rank, numberParam string) string {
+	if rank != "" {
+		rank += ","
+	}
 	return `WITH o AS (` + lookup + `),
 	k AS (
 		INSERT INTO calls (tenant_id, number, e164, contact_id, account_id)
 		SELECT $1, ` + numberParam + `, o.e164, o.contact_id, o.account_id FROM o
-		ORDER BY ` + rank + `,
+		ORDER BY ` + rank + `
 			CASE WHEN o.position = 0 AND o.field IN ('businessphone', 'businessphone2', 'mobilephone', 'mobilephone2') THEN 0 ELSE 1 END,
 			o.contact_id IS NULL, coalesce(o.contact_id, o.account_id)
 		LIMIT 1
@@ -132,7 +137,7 @@ func recording(lookup, rank, numberParam string) string {
 
 var (
 	answerExactSQL  = recording(lookupExactSQL, "array_position($2::text[], o.e164)", "$3")
-	answerSuffixSQL = recording(lookupSuffixSQL, "o.e164", "$4")
+	answerSuffixSQL = recording(lookupSuffixSQL, "", "$4")
 )
 
 // LookupExact returns the live owners of a phone whose E.164 is one of
@@ -250,8 +255,9 @@ func scanOwner(r pgx.CollectableRow, callID **int64) (Owner, error) {
 }
 
 // pickOwners keeps one row per owner (a phone in a slot first, so that the
-// echoed number lands where 3CX looks), contacts before accounts, at most
-// limit.
+// echoed number lands where 3CX looks), owners with a phone in a slot first,
+// then contacts before accounts, then by id, at most limit. recording's
+// ORDER BY must agree: the call goes to the owner listed first.
 func pickOwners(owners []Owner, limit int) []Owner {
 	slices.SortFunc(owners, func(a, b Owner) int {
 		return cmp.Or(

@@ -295,3 +295,62 @@ func TestCalls(t *testing.T) {
 		t.Errorf("other tenant sees %d calls", len(got))
 	}
 }
+
+// A suffix answer records the call against the owner it lists first, even
+// when another owner's number sorts first: the INSERT and pickOwners order
+// owners by the same rule.
+func TestAnswerSuffixCallOwner(t *testing.T) {
+	db := schematest.New(t)
+	ctx := context.Background()
+	for i, tc := range []struct {
+		name string
+		seed func(s *seed) (want int64, wantKind schema.Kind)
+	}{
+		{"in slot before a lower number out of slot", func(s *seed) (int64, schema.Kind) {
+			first := s.contact("C-1", "Fora", "Slot", nil, "")
+			second := s.contact("C-2", "No", "Slot", nil, "")
+			s.phone(ptr(first), nil, schema.FieldOther, 0, "+551133334444")
+			s.phone(ptr(second), nil, schema.FieldBusiness, 0, "+554733334444")
+			return second, schema.KindContact
+		}},
+		{"contact before an account with a lower number", func(s *seed) (int64, schema.Kind) {
+			acc := s.account("A-1", "Conta", "")
+			c := s.contact("C-1", "Contato", "", nil, "")
+			s.phone(nil, ptr(acc), schema.FieldBusiness, 0, "+551133334444")
+			s.phone(ptr(c), nil, schema.FieldMobile, 0, "+554733334444")
+			return c, schema.KindContact
+		}},
+		{"lower id before a lower number", func(s *seed) (int64, schema.Kind) {
+			first := s.contact("C-1", "Primeiro", "", nil, "")
+			second := s.contact("C-2", "Segundo", "", nil, "")
+			s.phone(ptr(first), nil, schema.FieldBusiness, 0, "+554733334444")
+			s.phone(ptr(second), nil, schema.FieldBusiness, 0, "+551133334444")
+			return first, schema.KindContact
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSeed(t, db, fmt.Sprintf("suffix%d", i))
+			want, wantKind := tc.seed(s)
+			owners, callID, err := db.AnswerSuffix(ctx, s.ten, "33334444", "33334444", 0)
+			if err != nil || len(owners) != 2 || callID <= 0 {
+				t.Fatalf("answer: %v %d %+v", err, callID, owners)
+			}
+			if owners[0].OwnerID != want || owners[0].Kind != wantKind {
+				t.Fatalf("answer lists %s %d first, want %s %d", owners[0].Kind, owners[0].OwnerID, wantKind, want)
+			}
+			var contactID, accountID *int64
+			if err := db.Pool.QueryRow(ctx, `SELECT contact_id, account_id FROM calls WHERE id = $1`, callID).Scan(&contactID, &accountID); err != nil {
+				t.Fatal(err)
+			}
+			if contactID == nil || *contactID != want || accountID != nil {
+				deref := func(p *int64) any {
+					if p == nil {
+						return "none"
+					}
+					return *p
+				}
+				t.Errorf("call goes to contact %v account %v; the answer lists contact %d first", deref(contactID), deref(accountID), want)
+			}
+		})
+	}
+}
