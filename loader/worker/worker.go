@@ -191,7 +191,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 		}()
 	}
-	if w.cfg.Import != nil && w.cfg.ScheduleFeeds != "" {
+	// Feeds with their own schedule run on it even when the worker's
+	// feeds schedule is off; that schedule's ticks pick up later changes.
+	if w.cfg.Import != nil {
 		w.syncFeedSchedules(ctx)
 	}
 	w.cron.Start()

@@ -382,6 +382,33 @@ func TestFeedsJob(t *testing.T) {
 	}
 }
 
+// A feed with its own schedule runs even with the worker's feeds schedule
+// turned off.
+func TestOwnFeedScheduleWithoutGlobalOne(t *testing.T) {
+	ctx := context.Background()
+	db := schematest.New(t)
+	own := rt.Tenant(t, db, "own", "", "")
+	own.Settings.Feed = &schema.FeedSettings{URL: "https://crm.example/api/accounts", Kind: "accounts", Schedule: "@every 1s"}
+	if _, err := db.UpdateTenant(ctx, own); err != nil {
+		t.Fatal(err)
+	}
+	var imports atomic.Int32
+	imp := func(context.Context, schema.Tenant, schema.FeedSettings) error {
+		imports.Add(1)
+		return nil
+	}
+	w := newWorker(t, db, worker.Config{ScheduleFeeds: "", Import: imp}, nil)
+	runCtx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { _ = w.Run(runCtx); close(stopped) }()
+	time.Sleep(2200 * time.Millisecond)
+	cancel()
+	<-stopped
+	if imports.Load() < 1 {
+		t.Fatal("a feed with its own schedule never imported while --schedule-feeds was off")
+	}
+}
+
 func TestBadSchedule(t *testing.T) {
 	_, err := worker.New(schematest.New(t), worker.Config{ScheduleRevalidate: "every night"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "--schedule-revalidate") {
