@@ -5,6 +5,7 @@
 package loader
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -111,28 +112,75 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	if err != nil {
 		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "tenant %s: phone profile: %v", tenant.Slug, err)
 	}
+	var mf *mappingFile
+	if opts.MappingFile != "" {
+		f, err := loadMappingFile(opts.MappingFile)
+		if err != nil {
+			return Summary{}, err
+		}
+		mf = &f
+	}
+	kind := opts.Kind
+	if kind == "" && mf != nil {
+		kind = mf.Kind
+	}
+	if kind != "" && kind != KindAccounts && kind != KindContacts {
+		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "--kind %q: want accounts or contacts", kind)
+	}
+
+	// A feed URL is recorded before it is fetched: opening it reads pages
+	// (up to jsonHeaderScan records) from a server that may fail or hang,
+	// and such a run must leave a trace. Until the columns tell, the kind
+	// is provisional. A local file or stdin is opened first: bad input
+	// leaves no run, as it writes nothing.
+	var run schema.ImportRun
+	var sum Summary
+	if opts.File == "" && isURL(opts.Feed) {
+		name := redactURL(opts.Feed)
+		run, err = db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: cmp.Or(kind, KindContacts),
+			Source: name, Mode: opts.Mode, DryRun: opts.DryRun})
+		if err != nil {
+			return Summary{}, err
+		}
+		sum = Summary{RunID: run.ID, Kind: run.Kind, Source: name, Format: FormatJSON, Mode: opts.Mode, DryRun: opts.DryRun}
+		log.Info("import started", "run", run.ID, "tenant", tenant.Slug, "source", name, "mode", opts.Mode, "dry_run", opts.DryRun)
+	}
+	failed := func(err error) (Summary, error) {
+		if run.ID == 0 {
+			return sum, err
+		}
+		return failRun(ctx, db, run, sum, start, err, log)
+	}
+
 	src, f, name, err := openSource(ctx, opts, log)
 	if err != nil {
-		return Summary{}, err
+		return failed(err)
 	}
 	defer src.Close()
 
-	m, err := chooseMapping(name, src.Header(), opts)
+	m, err := chooseMapping(name, src.Header(), opts, mf)
 	if opts.DryRun && opts.MappingOut != nil && m.Kind != "" {
 		m.WriteYAML(opts.MappingOut)
 	}
 	if err != nil {
-		return Summary{}, err
+		return failed(err)
 	}
-	sum := Summary{Kind: m.Kind, Source: name, Format: f.kind, Mode: opts.Mode, DryRun: opts.DryRun, Mapping: m}
-	run, err := db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: m.Kind, Source: name,
-		Mode: opts.Mode, DryRun: opts.DryRun})
-	if err != nil {
-		return sum, err
+	sum = Summary{RunID: run.ID, Kind: m.Kind, Source: name, Format: f.kind, Mode: opts.Mode, DryRun: opts.DryRun, Mapping: m}
+	if run.ID == 0 {
+		run, err = db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: m.Kind, Source: name,
+			Mode: opts.Mode, DryRun: opts.DryRun})
+		if err != nil {
+			return sum, err
+		}
+		sum.RunID = run.ID
+		log.Info("import started", "run", run.ID, "tenant", tenant.Slug, "source", name, "format", f.kind, "mode", opts.Mode, "dry_run", opts.DryRun)
+	} else if run.Kind != m.Kind {
+		run.Kind = m.Kind
+		if err := setRunKind(ctx, db, run); err != nil {
+			return failed(err)
+		}
 	}
-	sum.RunID = run.ID
 	log = log.With("run", run.ID, "tenant", tenant.Slug, "kind", m.Kind)
-	log.Info("import started", "source", name, "format", f.kind, "mode", opts.Mode, "dry_run", opts.DryRun)
 
 	rw := &rejectsWriter{path: rejectsPath(opts, f), fmt: f, header: src.Header()}
 	st := &runState{limit: limit, rejects: rw, fmt: f, dups: newDupIndex(), progress: newProgress(opts.Progress, log, src)}
@@ -217,6 +265,37 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		return sum, txErr
 	}
 	return sum, nil
+}
+
+// failRun finishes a run that failed before its transaction began (the
+// feed could not be fetched, no usable columns...) and returns err, as
+// EUNAVAILABLE when the import was interrupted.
+func failRun(ctx context.Context, db *schema.DB, run schema.ImportRun, sum Summary, start time.Time, err error, log *slog.Logger) (Summary, error) {
+	run.Outcome, run.Error = schema.OutcomeFailed, cti3cx.ErrorMessage(err)
+	if ctx.Err() != nil {
+		run.Error = "interrupted: " + ctx.Err().Error()
+		if cti3cx.ErrorCode(err) == cti3cx.EINTERNAL {
+			err = cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: import interrupted, nothing was written: %w", sum.Source, ctx.Err())
+		}
+	}
+	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if ferr := db.FinishImportRun(finishCtx, run, nil); ferr != nil {
+		log.Error("cannot record the failed import", "run", run.ID, "error", ferr)
+	}
+	sum.Outcome, sum.Duration = run.Outcome, time.Since(start)
+	log.Info("import finished", "run", run.ID, "outcome", run.Outcome, "error", run.Error, "duration", sum.Duration.Round(time.Millisecond))
+	return sum, err
+}
+
+// setRunKind stores the kind the columns told, for a run recorded before
+// its source was read. (FinishImportRun does not write the kind.)
+func setRunKind(ctx context.Context, db *schema.DB, run schema.ImportRun) error {
+	_, err := db.Pool.Exec(ctx, `UPDATE import_runs SET kind = $3 WHERE tenant_id = $1 AND id = $2`, run.TenantID, run.ID, run.Kind)
+	if err != nil {
+		return cti3cx.Errorf(cti3cx.EINTERNAL, "import run %d: %v", run.ID, err)
+	}
+	return nil
 }
 
 // runState is what the collector tracks while rows stream to COPY. It is
@@ -425,15 +504,7 @@ func openFeed(ctx context.Context, opts Options, log *slog.Logger) (rowReader, f
 
 // chooseMapping settles the kind and the column mapping, and checks that
 // an id column exists.
-func chooseMapping(name string, header []string, opts Options) (Mapping, error) {
-	var mf *mappingFile
-	if opts.MappingFile != "" {
-		f, err := loadMappingFile(opts.MappingFile)
-		if err != nil {
-			return Mapping{}, err
-		}
-		mf = &f
-	}
+func chooseMapping(name string, header []string, opts Options, mf *mappingFile) (Mapping, error) {
 	kind := opts.Kind
 	if kind == "" && mf != nil {
 		kind = mf.Kind
