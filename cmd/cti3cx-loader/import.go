@@ -37,6 +37,7 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	fs.StringVar(&opts.Feed, "feed", "", "JSON feed: http(s) URL, path, or - for stdin (NDJSON, array, or {\"data\":[...],\"next\":URL} pages)")
 	fs.StringVar(&tokenEnv, "feed-token-env", "", "name of the environment variable holding the feed's bearer token")
 	fs.DurationVar(&opts.FeedOptions.Timeout, "feed-timeout", 0, "timeout per feed request (default 60s)")
+	fs.IntVar(&opts.FeedOptions.Retries, "feed-retries", 0, "retries per feed request on 5xx, 429 and network errors, backing off from 1s (default 4)")
 	fs.StringVar(&opts.Kind, "kind", "", "accounts or contacts (default: detected from the columns)")
 	fs.StringVar(&opts.MappingFile, "mapping", "", "mapping file (YAML or JSON): column -> field")
 	fs.StringVar(&opts.Encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1, ...")

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -397,4 +399,24 @@ func TestImportInterruptedLeavesNothingThenCompletes(t *testing.T) {
 	path := e.write("all.csv", []byte(full))
 	e.mustImport("--file", path)
 	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 20000, Inserted: 20000})
+}
+
+// A feed failing on its first page exits non-zero and leaves a failed run.
+func TestImportFeedFailingFirstPage(t *testing.T) {
+	e := newImportEnv(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "down", http.StatusInternalServerError)
+	}))
+	defer srv.Close()
+	code, out, errOut := e.imp("--feed", srv.URL+"/contacts", "--feed-retries", "1")
+	if code == 0 || !strings.Contains(errOut, "500") {
+		t.Fatalf("feed answering 500: exit %d\n%s\n%s", code, out, errOut)
+	}
+	r := e.lastRun()
+	if r.Outcome != schema.OutcomeFailed || !strings.Contains(r.Error, "500") || r.Source != srv.URL+"/contacts" {
+		t.Fatalf("run %+v: want failed with the HTTP error", r)
+	}
+	if !strings.Contains(out, "failed") {
+		t.Errorf("no summary of the failed run:\n%s", out)
+	}
 }
