@@ -46,7 +46,7 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	fs.IntVar(&opts.HeaderRow, "header-row", 0, "line (CSV) or row (XLSX) of the header, 1-based (default: detected)")
 	fs.StringVar(&opts.Mode, "mode", loader.ModeUpsert, "upsert, or full: also soft-delete records absent from the input")
 	fs.BoolVar(&opts.Force, "force", false, "--mode full: delete even when more than half of the active records would go")
-	fs.BoolVar(&opts.DryRun, "dry-run", false, "do everything, print the mapping, then roll back")
+	fs.BoolVar(&opts.DryRun, "dry-run", false, "do everything, print the mapping (stdout) and the summary (stderr), then roll back")
 	fs.StringVar(&opts.MaxErrors, "max-errors", "", "abort (nothing written) past N rejected rows or P% of the rows read")
 	fs.StringVar(&opts.RejectsPath, "rejects", "", "rejects file path (default: <input>.rejeitados.<ext>)")
 	pos, err := parseArgs(fs, args)
@@ -80,7 +80,13 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	}
 	sum, err := loader.Import(ctx, db, tenant, opts)
 	if sum.RunID != 0 {
-		writeSummary(app.Stdout, sum)
+		// A dry run's stdout is the mapping alone, so that
+		// "import --dry-run > mapping.yaml" writes a usable --mapping file.
+		out := app.Stdout
+		if opts.DryRun {
+			out = app.Stderr
+		}
+		writeSummary(out, sum)
 	}
 	return err
 }

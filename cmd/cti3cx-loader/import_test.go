@@ -293,9 +293,18 @@ func TestImportMappingFileAndDryRun(t *testing.T) {
 	if e.lastRun().Inserted != 7 {
 		t.Fatalf("dry run should count what it would do: %+v", e.lastRun())
 	}
+	// stdout is the mapping alone ("--dry-run > mapping.yaml"); the summary
+	// goes to stderr.
+	if strings.Contains(out, "dry run") || !strings.Contains(errOut, "import (dry run") {
+		t.Fatalf("dry run: summary on stdout or missing from stderr:\n--- stdout\n%s\n--- stderr\n%s", out, errOut)
+	}
+	asIs := e.write("as-is.yaml", []byte(out))
+	e.mustImport("--file", contacts, "--mapping", asIs)
+	if _, ok := e.contactPhones("C-1008")["mobilephone2/0"]; !ok {
+		t.Fatal("the dry run's mapping, used as is, did not map Whatsapp")
+	}
 	// The printed mapping, saved and edited, drives the next import.
-	mapping := out[:strings.Index(out, "import (dry run")]
-	mapping = strings.Replace(mapping, `Whatsapp: "mobilephone2"`, `Whatsapp: ""`, 1)
+	mapping := strings.Replace(out, `Whatsapp: "mobilephone2"`, `Whatsapp: ""`, 1)
 	mp := e.write("m.yaml", []byte(mapping))
 	e.mustImport("--file", contacts, "--mapping", mp)
 	if _, ok := e.contactPhones("C-1008")["mobilephone2/0"]; ok {
