@@ -176,7 +176,7 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		log.Info("import started", "run", run.ID, "tenant", tenant.Slug, "source", name, "format", f.kind, "mode", opts.Mode, "dry_run", opts.DryRun)
 	} else if run.Kind != m.Kind {
 		run.Kind = m.Kind
-		if err := setRunKind(ctx, db, run); err != nil {
+		if err := db.SetImportRunKind(ctx, run.TenantID, run.ID, run.Kind); err != nil {
 			return failed(err)
 		}
 	}
@@ -286,16 +286,6 @@ func failRun(ctx context.Context, db *schema.DB, run schema.ImportRun, sum Summa
 	sum.Outcome, sum.Duration = run.Outcome, time.Since(start)
 	log.Info("import finished", "run", run.ID, "outcome", run.Outcome, "error", run.Error, "duration", sum.Duration.Round(time.Millisecond))
 	return sum, err
-}
-
-// setRunKind stores the kind the columns told, for a run recorded before
-// its source was read. (FinishImportRun does not write the kind.)
-func setRunKind(ctx context.Context, db *schema.DB, run schema.ImportRun) error {
-	_, err := db.Pool.Exec(ctx, `UPDATE import_runs SET kind = $3 WHERE tenant_id = $1 AND id = $2`, run.TenantID, run.ID, run.Kind)
-	if err != nil {
-		return cti3cx.Errorf(cti3cx.EINTERNAL, "import run %d: %v", run.ID, err)
-	}
-	return nil
 }
 
 // runState is what the collector tracks while rows stream to COPY. It is

@@ -81,6 +81,14 @@ func (db *DB) CreateImportRun(ctx context.Context, r ImportRun) (ImportRun, erro
 
 // FinishImportRun stores the run's outcome, counts and hash, and its
 // rejects, in one transaction. Rejects are written with COPY.
+// SetImportRunKind stores the kind the columns told, for a run recorded
+// before its source was read (a feed's run is recorded before its first
+// page is fetched, so that a feed failing early still leaves a run).
+func (db *DB) SetImportRunKind(ctx context.Context, tenantID, runID int64, kind string) error {
+	_, err := db.Pool.Exec(ctx, `UPDATE import_runs SET kind = $3 WHERE tenant_id = $1 AND id = $2`, tenantID, runID, kind)
+	return wrapDBError(err)
+}
+
 func (db *DB) FinishImportRun(ctx context.Context, r ImportRun, rejects []ImportReject) error {
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
