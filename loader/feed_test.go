@@ -15,24 +15,13 @@ import (
 
 	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/loader"
-	"github.com/cti3cx/cti3cx/schema"
 	"github.com/cti3cx/cti3cx/schema/schematest"
 )
-
-func feedTenant(t *testing.T) (*schema.DB, schema.Tenant) {
-	t.Helper()
-	db := schematest.New(t)
-	ten, err := db.CreateTenant(context.Background(), schema.Tenant{Slug: "acme", DefaultDDD: "47"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, ten
-}
 
 // A token in the feed URL's query must not reach logs or the error, even
 // when the network error quotes the URL.
 func TestFeedErrorsHideTheQuery(t *testing.T) {
-	db, ten := feedTenant(t)
+	db, ten := runTenant(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +49,7 @@ func TestFeedErrorsHideTheQuery(t *testing.T) {
 // The bearer token is for the feed's own host: a next link to another host
 // is followed without it.
 func TestFeedTokenStaysOnItsHost(t *testing.T) {
-	db, ten := feedTenant(t)
+	db, ten := runTenant(t)
 	var mu sync.Mutex
 	var otherAuth []string
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,7 +86,7 @@ func TestFeedTokenStaysOnItsHost(t *testing.T) {
 // A next link back to a page already read is an error, not an endless
 // import inside one transaction.
 func TestFeedPagingLoopIsAnError(t *testing.T) {
-	db, ten := feedTenant(t)
+	db, ten := runTenant(t)
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next := "/a"
