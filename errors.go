@@ -19,6 +19,7 @@ const (
 	ENOTFOUND     = "not_found"
 	ECONFLICT     = "conflict"
 	EUNAUTHORIZED = "unauthorized"
+	EFORBIDDEN    = "forbidden"
 	EUNAVAILABLE  = "unavailable"
 	EINTERNAL     = "internal"
 )
@@ -107,6 +108,8 @@ func HTTPStatus(err error) int {
 		return http.StatusConflict
 	case EUNAUTHORIZED:
 		return http.StatusUnauthorized
+	case EFORBIDDEN:
+		return http.StatusForbidden
 	case EUNAVAILABLE:
 		return http.StatusServiceUnavailable
 	default:

@@ -371,3 +371,48 @@ func TestHealthMetricsOpenAPI(t *testing.T) {
 		t.Errorf("unknown route: %d %s", r.status, r.body)
 	}
 }
+
+// TestTokenRoles proves least privilege: only a pbx token reaches
+// consult-phone and end-call; sync and staff tokens of the same tenant get a
+// 403 that names their role, and no call is recorded for them.
+func TestTokenRoles(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, api.Deps{})
+	tests := []struct {
+		role   schema.Role
+		status int
+	}{
+		{schema.RolePBX, http.StatusOK},
+		{schema.RoleSync, http.StatusForbidden},
+		{schema.RoleStaff, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		secret := f.acme.IssueToken(t, string(tt.role)+"-token", tt.role)
+		hdr := map[string]string{api.HeaderToken: secret, api.HeaderTenant: "acme"}
+		var before int
+		if err := f.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM calls").Scan(&before); err != nil {
+			t.Fatal(err)
+		}
+		consult := f.do("GET", "/cti3cx/consult-phone/47999887766", hdr, "")
+		end := f.do("PUT", "/cti3cx/end-call/1", hdr, `{"calltype":"Inbound","telefone":"47999887766","data":"2026-01-01 10:00:00","duracao":"10"}`)
+		if consult.status != tt.status {
+			t.Errorf("%s token: consult-phone = %d %s, want %d", tt.role, consult.status, consult.body, tt.status)
+		}
+		if tt.status == http.StatusForbidden {
+			if end.status != http.StatusForbidden {
+				t.Errorf("%s token: end-call = %d %s, want 403", tt.role, end.status, end.body)
+			}
+			want := `{"error":"this token's role (` + string(tt.role) + `) may not use this endpoint"}`
+			if strings.TrimSpace(consult.body) != want {
+				t.Errorf("%s token: body %s, want %s", tt.role, consult.body, want)
+			}
+			var after int
+			if err := f.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM calls").Scan(&after); err != nil {
+				t.Fatal(err)
+			}
+			if after != before {
+				t.Errorf("%s token: a refused consult-phone recorded a call", tt.role)
+			}
+		}
+	}
+}

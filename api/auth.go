@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -130,10 +131,30 @@ func (c *authCache) giveBackUsed(used map[int64]time.Time) {
 // tenantHandler is a handler that runs for an authenticated tenant.
 type tenantHandler func(w http.ResponseWriter, r *http.Request, t *tenantEntry)
 
-// withTenant authenticates the request by its token_crm and tenant headers.
-// Every failure is the same 401, so that callers learn nothing about which
-// tenants exist.
-func (s *Server) withTenant(next tenantHandler) http.HandlerFunc {
+// Principal is who made an authenticated request: the tenant and the token,
+// with its role and label (the label names a staff member in audit rows).
+type Principal struct {
+	TenantID int64
+	TokenID  int64
+	Label    string
+	Role     schema.Role
+}
+
+type principalKey struct{}
+
+// principalFrom returns the request's authenticated principal; ok is false
+// outside withTenant.
+func principalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
+}
+
+// withTenant authenticates the request by its token_crm and tenant headers
+// and lets it through only for a token of one of roles. Every authentication
+// failure is the same 401, so that callers learn nothing about which tenants
+// exist; a valid token of another role is a 403 that names its role, which
+// tells nothing its holder does not know.
+func (s *Server) withTenant(next tenantHandler, roles ...schema.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		slug := r.Header.Get(HeaderTenant)
 		secret := r.Header.Get(HeaderToken)
@@ -148,16 +169,21 @@ func (s *Server) withTenant(next tenantHandler) http.HandlerFunc {
 			s.writeError(w, r, err)
 			return
 		}
-		id, ok := e.creds.Match(secret)
+		tok, ok := e.creds.Match(secret)
 		if !e.found || !ok {
 			s.writeError(w, r, schema.ErrUnauthorized)
+			return
+		}
+		if !slices.Contains(roles, tok.Role) {
+			s.writeError(w, r, cti3cx.Errorf(cti3cx.EFORBIDDEN, "this token's role (%s) may not use this endpoint", tok.Role))
 			return
 		}
 		if e.profileErr != nil {
 			s.writeError(w, r, cti3cx.Errorf(cti3cx.EINTERNAL, "tenant %s: phone profile: %w", slug, e.profileErr))
 			return
 		}
-		s.auth.markUsed(id, time.Now())
+		s.auth.markUsed(tok.ID, time.Now())
+		ctx = context.WithValue(ctx, principalKey{}, Principal{TenantID: e.creds.Tenant.ID, TokenID: tok.ID, Label: tok.Label, Role: tok.Role})
 		next(w, r.WithContext(ctx), e)
 	}
 }

@@ -1,12 +1,16 @@
 package api
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/cti3cx/cti3cx/schema"
+)
 
 // routes is the whole API surface in one place.
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
-	s.handle(mux, "GET /cti3cx/consult-phone/{phone}", s.withTenant(s.handleConsultPhone))
-	s.handle(mux, "PUT /cti3cx/end-call/{id}", s.withTenant(s.handleEndCall))
+	s.handle(mux, "GET /cti3cx/consult-phone/{phone}", s.withTenant(s.handleConsultPhone, schema.RolePBX))
+	s.handle(mux, "PUT /cti3cx/end-call/{id}", s.withTenant(s.handleEndCall, schema.RolePBX))
 	s.handle(mux, "GET /healthz", s.handleHealthz)
 	s.handle(mux, "GET /readyz", s.handleReadyz)
 	s.handle(mux, "GET /metrics", s.metrics.handler().ServeHTTP)

@@ -17,11 +17,36 @@ import (
 // recognise a leaked one.
 const tokenPrefix = "c3x_"
 
+// Role is what a token may do. Each endpoint accepts the roles it names, so
+// a leaked PBX token cannot read the customer base.
+type Role string
+
+// The roles: the PBX's (consult-phone, end-call), the CRM sync's (the changes
+// feed) and CRM staff's (the review page).
+const (
+	RolePBX   Role = "pbx"
+	RoleSync  Role = "sync"
+	RoleStaff Role = "staff"
+)
+
+// ParseRole reads a role as typed on the command line; empty is pbx, the
+// role every token had before roles existed.
+func ParseRole(s string) (Role, error) {
+	switch r := Role(s); r {
+	case "":
+		return RolePBX, nil
+	case RolePBX, RoleSync, RoleStaff:
+		return r, nil
+	}
+	return "", cti3cx.Errorf(cti3cx.EINVALID, "unknown role %q: want pbx, sync or staff", s)
+}
+
 // Token is an API token as stored: never the secret, only its hash.
 type Token struct {
 	ID         int64
 	TenantID   int64
 	Label      string
+	Role       Role
 	CreatedAt  time.Time
 	LastUsedAt *time.Time
 	RevokedAt  *time.Time
@@ -35,16 +60,16 @@ func HashToken(secret string) []byte {
 
 // IssueToken creates a token for the tenant and returns it with its secret,
 // which is shown once and never stored.
-func (db *DB) IssueToken(ctx context.Context, tenantID int64, label string) (Token, string, error) {
+func (db *DB) IssueToken(ctx context.Context, tenantID int64, label string, role Role) (Token, string, error) {
 	var raw [32]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return Token{}, "", err
 	}
 	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw[:])
-	t := Token{TenantID: tenantID, Label: label}
+	t := Token{TenantID: tenantID, Label: label, Role: role}
 	err := db.Pool.QueryRow(ctx, `
-		INSERT INTO api_tokens (tenant_id, label, hash) VALUES ($1, $2, $3)
-		RETURNING id, created_at`, tenantID, label, HashToken(secret)).Scan(&t.ID, &t.CreatedAt)
+		INSERT INTO api_tokens (tenant_id, label, hash, role) VALUES ($1, $2, $3, $4)
+		RETURNING id, created_at`, tenantID, label, HashToken(secret), role).Scan(&t.ID, &t.CreatedAt)
 	if err != nil {
 		return Token{}, "", wrapDBError(err)
 	}
@@ -54,14 +79,14 @@ func (db *DB) IssueToken(ctx context.Context, tenantID int64, label string) (Tok
 // ListTokens returns the tenant's tokens, revoked ones included.
 func (db *DB) ListTokens(ctx context.Context, tenantID int64) ([]Token, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT id, tenant_id, label, created_at, last_used_at, revoked_at
+		SELECT id, tenant_id, label, role, created_at, last_used_at, revoked_at
 		FROM api_tokens WHERE tenant_id = $1 ORDER BY id`, tenantID)
 	if err != nil {
 		return nil, wrapDBError(err)
 	}
 	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Token, error) {
 		var t Token
-		err := r.Scan(&t.ID, &t.TenantID, &t.Label, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
+		err := r.Scan(&t.ID, &t.TenantID, &t.Label, &t.Role, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
 		return t, err
 	})
 	return ts, wrapDBError(err)
@@ -89,10 +114,13 @@ type TenantCredentials struct {
 	Tokens []TokenHash
 }
 
-// TokenHash is a live token's id and stored hash.
+// TokenHash is a live token's id, stored hash, role and label (the label
+// names a staff member in audit rows).
 type TokenHash struct {
-	ID   int64
-	Hash []byte
+	ID    int64
+	Hash  []byte
+	Role  Role
+	Label string
 }
 
 // Credentials loads the tenant and its live tokens; ENOTFOUND for an unknown
@@ -102,29 +130,29 @@ func (db *DB) Credentials(ctx context.Context, slug string) (TenantCredentials, 
 	if err != nil {
 		return TenantCredentials{}, err
 	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, hash FROM api_tokens WHERE tenant_id = $1 AND revoked_at IS NULL`, t.ID)
+	rows, err := db.Pool.Query(ctx, `SELECT id, hash, role, label FROM api_tokens WHERE tenant_id = $1 AND revoked_at IS NULL`, t.ID)
 	if err != nil {
 		return TenantCredentials{}, wrapDBError(err)
 	}
 	hashes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TokenHash, error) {
 		var h TokenHash
-		err := r.Scan(&h.ID, &h.Hash)
+		err := r.Scan(&h.ID, &h.Hash, &h.Role, &h.Label)
 		return h, err
 	})
 	return TenantCredentials{Tenant: t, Tokens: hashes}, wrapDBError(err)
 }
 
-// Match returns the id of the live token whose hash equals the secret's,
-// comparing every token in constant time so that timing tells nothing.
-func (c TenantCredentials) Match(secret string) (int64, bool) {
+// Match returns the live token whose hash equals the secret's, comparing
+// every token in constant time so that timing tells nothing.
+func (c TenantCredentials) Match(secret string) (TokenHash, bool) {
 	h := HashToken(secret)
-	var id int64
+	var found TokenHash
 	for _, t := range c.Tokens {
 		if subtle.ConstantTimeCompare(h, t.Hash) == 1 {
-			id = t.ID
+			found = t
 		}
 	}
-	return id, id != 0
+	return found, found.ID != 0
 }
 
 // Authenticate returns the tenant whose live token is secret. Any failure,
@@ -135,11 +163,11 @@ func (db *DB) Authenticate(ctx context.Context, slug, secret string) (Tenant, in
 	if err != nil && cti3cx.ErrorCode(err) != cti3cx.ENOTFOUND {
 		return Tenant{}, 0, err
 	}
-	id, ok := creds.Match(secret)
+	tok, ok := creds.Match(secret)
 	if !ok {
 		return Tenant{}, 0, ErrUnauthorized
 	}
-	return creds.Tenant, id, nil
+	return creds.Tenant, tok.ID, nil
 }
 
 // ErrUnauthorized is the one answer to a bad token or tenant.

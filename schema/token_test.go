@@ -19,7 +19,7 @@ func TestTokensAreStoredHashedAndRevocable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, secret, err := db.IssueToken(ctx, tenant.ID, "pbx")
+	tok, secret, err := db.IssueToken(ctx, tenant.ID, "pbx", schema.RolePBX)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestTokensAreStoredHashedAndRevocable(t *testing.T) {
 	}
 
 	used := time.Now().Truncate(time.Second)
-	tok2, _, err := db.IssueToken(ctx, tenant.ID, "second")
+	tok2, _, err := db.IssueToken(ctx, tenant.ID, "second", schema.RoleSync)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +70,45 @@ func TestTokensAreStoredHashedAndRevocable(t *testing.T) {
 	toks, _ = db.ListTokens(ctx, tenant.ID)
 	if toks[1].LastUsedAt == nil || !toks[1].LastUsedAt.Equal(used) {
 		t.Fatalf("last used = %v, want %v", toks[1].LastUsedAt, used)
+	}
+	if toks[0].Role != schema.RolePBX || toks[1].Role != schema.RoleSync {
+		t.Fatalf("roles = %q, %q; want pbx, sync", toks[0].Role, toks[1].Role)
+	}
+	creds, err := db.Credentials(ctx, "acme")
+	if err != nil || len(creds.Tokens) != 1 || creds.Tokens[0].Role != schema.RoleSync || creds.Tokens[0].Label != "second" {
+		t.Fatalf("Credentials = %+v, %v; want the live sync token labelled second", creds.Tokens, err)
+	}
+}
+
+func TestTokenRoleDefaultsAndChecks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := schematest.New(t)
+	tenant, err := db.CreateTenant(ctx, schema.Tenant{Slug: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A token inserted as before roles existed is the PBX's.
+	var role string
+	err = db.Pool.QueryRow(ctx, `INSERT INTO api_tokens (tenant_id, label, hash) VALUES ($1, 'old', $2) RETURNING role`, tenant.ID, schema.HashToken("old")).Scan(&role)
+	if err != nil || role != "pbx" {
+		t.Fatalf("default role = %q, %v; want pbx", role, err)
+	}
+	if _, _, err := db.IssueToken(ctx, tenant.ID, "x", schema.Role("admin")); err == nil {
+		t.Fatal("the database accepted the role admin")
+	}
+	for _, tt := range []struct {
+		in   string
+		want schema.Role
+		ok   bool
+	}{{"", schema.RolePBX, true}, {"pbx", schema.RolePBX, true}, {"sync", schema.RoleSync, true}, {"staff", schema.RoleStaff, true}, {"admin", "", false}, {"PBX", "", false}} {
+		got, err := schema.ParseRole(tt.in)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("ParseRole(%q) = %q, %v", tt.in, got, err)
+		}
+		if err != nil && cti3cx.ErrorCode(err) != cti3cx.EINVALID {
+			t.Errorf("ParseRole(%q) error code %s, want invalid", tt.in, cti3cx.ErrorCode(err))
+		}
 	}
 }
 
@@ -87,8 +126,8 @@ func TestTenantsAreIsolated(t *testing.T) {
 	if _, err := db.CreateTenant(ctx, schema.Tenant{Slug: "alpha"}); cti3cx.ErrorCode(err) != cti3cx.ECONFLICT {
 		t.Fatalf("duplicate slug = %v, want ECONFLICT", err)
 	}
-	_, secretA, _ := db.IssueToken(ctx, a.ID, "")
-	tokB, secretB, _ := db.IssueToken(ctx, b.ID, "")
+	_, secretA, _ := db.IssueToken(ctx, a.ID, "", schema.RolePBX)
+	tokB, secretB, _ := db.IssueToken(ctx, b.ID, "", schema.RolePBX)
 
 	// A token answers only for its own tenant, with the same error as an
 	// unknown tenant so that callers learn nothing.

@@ -23,7 +23,7 @@ type Tenant struct {
 	profile normalize.Profile
 }
 
-// NewTenant creates a tenant (DDD and dial format from t) with one token.
+// NewTenant creates a tenant (DDD and dial format from t) with one pbx token.
 func NewTenant(tb testing.TB, db *schema.DB, t schema.Tenant) *Tenant {
 	tb.Helper()
 	ctx := context.Background()
@@ -31,7 +31,7 @@ func NewTenant(tb testing.TB, db *schema.DB, t schema.Tenant) *Tenant {
 	if err != nil {
 		tb.Fatalf("apitest: create tenant %s: %v", t.Slug, err)
 	}
-	tok, secret, err := db.IssueToken(ctx, created.ID, "test")
+	tok, secret, err := db.IssueToken(ctx, created.ID, "test", schema.RolePBX)
 	if err != nil {
 		tb.Fatalf("apitest: issue token: %v", err)
 	}
@@ -40,6 +40,17 @@ func NewTenant(tb testing.TB, db *schema.DB, t schema.Tenant) *Tenant {
 		tb.Fatalf("apitest: profile: %v", err)
 	}
 	return &Tenant{Tenant: created, Token: secret, TokenID: tok.ID, db: db, profile: p}
+}
+
+// IssueToken issues another token of the tenant with the given role and
+// returns its secret.
+func (t *Tenant) IssueToken(tb testing.TB, label string, role schema.Role) string {
+	tb.Helper()
+	_, secret, err := t.db.IssueToken(context.Background(), t.ID, label, role)
+	if err != nil {
+		tb.Fatalf("apitest: issue %s token: %v", role, err)
+	}
+	return secret
 }
 
 func (t *Tenant) id(tb testing.TB, sql string, args ...any) int64 {

@@ -136,13 +136,14 @@ func tenantList(ctx context.Context, app *App, args []string) error {
 }
 
 func cmdToken(ctx context.Context, app *App, args []string) error {
-	return dispatchSub(ctx, app, "token", "token issue SLUG [--label L] | token list SLUG | token revoke SLUG ID",
+	return dispatchSub(ctx, app, "token", "token issue SLUG [--role pbx|sync|staff] [--label L] | token list SLUG | token revoke SLUG ID",
 		map[string]commandFunc{"issue": tokenIssue, "list": tokenList, "revoke": tokenRevoke}, args)
 }
 
 func tokenIssue(ctx context.Context, app *App, args []string) error {
-	fs := app.flagSet("token issue", "SLUG [--label LABEL]", "Issues an API token for 3CX's token_crm header. The token is printed once on stdout, alone on its line, and only its hash is stored.")
-	label := fs.String("label", "", "what the token is for, e.g. the PBX's name")
+	fs := app.flagSet("token issue", "SLUG [--role pbx|sync|staff] [--label LABEL]", "Issues an API token for the token_crm header. The token is printed once on stdout, alone on its line, and only its hash is stored. Its role limits what it may do: pbx (3CX: consult-phone, end-call), sync (the CRM's changes feed), staff (the review page).")
+	label := fs.String("label", "", "what or who the token is for, e.g. the PBX's name or \"Maria (atendimento)\"; staff labels name the person in audit rows")
+	roleFlag := fs.String("role", string(schema.RolePBX), "pbx, sync or staff")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -150,15 +151,19 @@ func tokenIssue(ctx context.Context, app *App, args []string) error {
 	if err := wantArgs(fs, pos, "SLUG"); err != nil {
 		return err
 	}
+	role, err := schema.ParseRole(*roleFlag)
+	if err != nil {
+		return err
+	}
 	db, t, err := app.Tenant(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	tok, secret, err := db.IssueToken(ctx, t.ID, *label)
+	tok, secret, err := db.IssueToken(ctx, t.ID, *label, role)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(app.Stderr, "token %d issued for tenant %s; store it now, it is not shown again:\n", tok.ID, t.Slug)
+	fmt.Fprintf(app.Stderr, "%s token %d issued for tenant %s; store it now, it is not shown again:\n", tok.Role, tok.ID, t.Slug)
 	fmt.Fprintln(app.Stdout, secret)
 	return nil
 }
@@ -181,9 +186,9 @@ func tokenList(ctx context.Context, app *App, args []string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tLABEL\tCREATED\tLAST USED\tREVOKED")
+	fmt.Fprintln(w, "ID\tROLE\tLABEL\tCREATED\tLAST USED\tREVOKED")
 	for _, k := range toks {
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", k.ID, k.Label, k.CreatedAt.Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Role, k.Label, k.CreatedAt.Format(time.RFC3339), timeOrDash(k.LastUsedAt), timeOrDash(k.RevokedAt))
 	}
 	return w.Flush()
 }

@@ -73,6 +73,13 @@ func TestAdminCommands(t *testing.T) {
 	if !strings.Contains(tokens, "pbx-1") || strings.Contains(tokens, secret) {
 		t.Fatalf("token list shows %q", tokens)
 	}
+	if !strings.Contains(tokens, "ROLE") || strings.Fields(strings.Split(strings.TrimSpace(tokens), "\n")[1])[1] != "pbx" {
+		t.Fatalf("token list does not show the default role pbx:\n%s", tokens)
+	}
+	c.ok("token", "issue", "acme", "--role", "sync", "--label", "crm-sync")
+	if tokens := c.ok("token", "list", "acme"); !strings.Contains(tokens, "sync") || !strings.Contains(tokens, "crm-sync") {
+		t.Fatalf("token list does not show the sync token:\n%s", tokens)
+	}
 	id := strings.Fields(strings.Split(strings.TrimSpace(tokens), "\n")[1])[0]
 	c.ok("token", "revoke", "acme", id)
 	row := strings.Fields(strings.Split(strings.TrimSpace(c.ok("token", "list", "acme")), "\n")[1])
@@ -101,6 +108,7 @@ func TestExitCodes(t *testing.T) {
 		{"duplicate tenant", []string{"tenant", "add", "acme"}, 1, `tenant "acme" already exists`},
 		{"unknown tenant", []string{"token", "issue", "nobody"}, 1, `tenant "nobody" not found`},
 		{"bad token id", []string{"token", "revoke", "acme", "x"}, 2, "ID must be a number"},
+		{"unknown role", []string{"token", "issue", "acme", "--role", "admin"}, 2, `unknown role "admin"`},
 		{"unknown flag", []string{"tenant", "list", "--bogus"}, 2, "flag provided but not defined"},
 	}
 	for _, tt := range tests {

@@ -106,7 +106,7 @@ func readResults(t *testing.T, path string) map[string][]string {
 func TestFixRoundTripXLSX(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
-	_, token, err := f.db.IssueToken(ctx, f.tenant.ID, "3cx")
+	_, token, err := f.db.IssueToken(ctx, f.tenant.ID, "3cx", schema.RolePBX)
 	if err != nil {
 		t.Fatal(err)
 	}
