@@ -37,7 +37,8 @@ const (
 	TargetFullName          = "full_name" // contacts: split at the first space
 	TargetAccountExternalID = "account_external_id"
 	TargetCompany           = "company"
-	TargetDDD               = "ddd" // joined to every local number of the row
+	TargetDDD               = "ddd" // the DDD of every phone field without a DDD column of its own
+	targetDDDFor            = "ddd:" // "ddd:fax": the DDD of that phone field only
 	TargetIgnore            = ""
 )
 
@@ -198,8 +199,25 @@ func loadMappingFile(path string) (mappingFile, error) {
 	return mf, nil
 }
 
+// dddFor is the target of a DDD column that belongs to one phone field.
+func dddFor(field string) string { return targetDDDFor + field }
+
+// dddField returns the phone field of a "ddd:FIELD" target.
+func dddField(target string) (string, bool) {
+	f, ok := strings.CutPrefix(target, targetDDDFor)
+	return f, ok && isPhoneField(f)
+}
+
+func isDDDTarget(target string) bool {
+	_, ok := dddField(target)
+	return ok || target == TargetDDD
+}
+
 func validTarget(kind, target string) bool {
 	if target == TargetIgnore {
+		return true
+	}
+	if _, ok := dddField(target); ok {
 		return true
 	}
 	for _, t := range kindTargets[kind] {
@@ -284,13 +302,16 @@ func buildMapping(kind string, header []string, mf *mappingFile) (Mapping, error
 			if !validTarget(kind, target) {
 				return m, cti3cx.Errorf(cti3cx.EINVALID, "mapping file: column %q: unknown %s field %q", col, kind, target)
 			}
-			if target != TargetIgnore && target != TargetDDD && used[target] {
+			if target != TargetIgnore && used[target] {
+				if target == TargetDDD {
+					return m, cti3cx.Errorf(cti3cx.EINVALID, "mapping file: field %q is mapped twice: give each DDD column its phone field (ddd:FIELD, e.g. ddd:fax)", target)
+				}
 				return m, cti3cx.Errorf(cti3cx.EINVALID, "mapping file: field %q is mapped twice", target)
 			}
 			m.Targets[i], fixed[i], used[target] = target, true, true
 		}
 		if mf.Auto != nil && !*mf.Auto {
-			return m, nil
+			return m, m.checkDDDFields(names)
 		}
 	}
 	aliases := accountAliases
@@ -300,6 +321,10 @@ func buildMapping(kind string, header []string, mf *mappingFile) (Mapping, error
 	var deferred []int
 	for i, h := range header {
 		if fixed[i] {
+			continue
+		}
+		if _, ok := dddSuffix(headerKey(h)); ok {
+			m.Targets[i] = TargetDDD // paired with its phone column below
 			continue
 		}
 		a, ok := aliases[headerKey(h)]
@@ -329,7 +354,8 @@ func buildMapping(kind string, header []string, mf *mappingFile) (Mapping, error
 			}
 		}
 	}
-	return m, nil
+	m.pairDDD(fixed)
+	return m, m.checkDDDFields(names)
 }
 
 func (m *Mapping) assign(i int, target string, used map[string]bool) {
@@ -345,6 +371,97 @@ func (m *Mapping) assign(i int, target string, used map[string]bool) {
 	if target == TargetDDD || !used[target] {
 		m.Targets[i], used[target] = target, true
 	}
+}
+
+// dddPrefixes are the header words of a DDD column; what follows them
+// names its phone column ("DDD_FAX", "DDD Celular", "DDD 2").
+var dddPrefixes = []string{"ddd", "codigo de area", "cod area", "area code"}
+
+// dddSuffix tells whether a header (in key form) is a DDD column, and
+// returns the rest of it ("fax" for "ddd fax", "" for a plain "ddd").
+func dddSuffix(key string) (string, bool) {
+	for _, p := range dddPrefixes {
+		if key == p {
+			return "", true
+		}
+		if rest, ok := strings.CutPrefix(key, p+" "); ok {
+			for _, w := range []string{"do ", "da ", "de ", "of "} {
+				rest = strings.TrimPrefix(rest, w)
+			}
+			return rest, true
+		}
+	}
+	return "", false
+}
+
+// pairDDD gives each DDD column found by its header the phone column it
+// belongs to: the one its suffix names ("DDD_2" + "TELEFONE_2", "DDD_FAX" +
+// "FAX"), else the phone column right after it. A lone plain "DDD" stays
+// the DDD of the whole row (the ANS layout: DDD;Telefone;Fax); several
+// plain ones ("DDD;Fone;DDD;Fone") each go with the phone that follows.
+// Columns a mapping file fixed are left as it says.
+func (m *Mapping) pairDDD(fixed []bool) {
+	paired := map[string]bool{}
+	for _, t := range m.Targets {
+		if f, ok := dddField(t); ok {
+			paired[f] = true
+		}
+	}
+	free := func(j int) bool {
+		return j >= 0 && j < len(m.Targets) && isPhoneField(m.Targets[j]) && !paired[m.Targets[j]]
+	}
+	pair := func(i, j int) {
+		m.Targets[i], paired[m.Targets[j]] = dddFor(m.Targets[j]), true
+	}
+	plain := 0
+	for i, h := range m.Header {
+		if s, ok := dddSuffix(headerKey(h)); ok && !fixed[i] && m.Targets[i] == TargetDDD && s == "" {
+			plain++
+		}
+	}
+	for i, h := range m.Header {
+		s, ok := dddSuffix(headerKey(h))
+		if !ok || fixed[i] || m.Targets[i] != TargetDDD {
+			continue
+		}
+		if s == "" {
+			if plain > 1 && free(i+1) {
+				pair(i, i+1)
+			}
+			continue
+		}
+		found := false
+		for j, hj := range m.Header {
+			k := headerKey(hj)
+			if free(j) && (k == s || strings.HasSuffix(k, " "+s)) {
+				pair(i, j)
+				found = true
+				break
+			}
+		}
+		if !found && free(i+1) {
+			pair(i, i+1)
+		}
+	}
+}
+
+// checkDDDFields refuses a "ddd:FIELD" column whose field no column feeds.
+func (m Mapping) checkDDDFields(names []string) error {
+	seen := map[string]int{}
+	for i, t := range m.Targets {
+		f, ok := dddField(t)
+		if !ok {
+			continue
+		}
+		if !m.has(f) {
+			return cti3cx.Errorf(cti3cx.EINVALID, "mapping: column %q is %s, but no column is %s", names[i], t, f)
+		}
+		if prev, dup := seen[f]; dup {
+			return cti3cx.Errorf(cti3cx.EINVALID, "mapping: columns %q and %q are both %s", names[prev], names[i], t)
+		}
+		seen[f] = i
+	}
+	return nil
 }
 
 // has tells whether some column feeds target.
@@ -377,15 +494,67 @@ func (m Mapping) WriteYAML(w interface{ Write([]byte) (int, error) }) error {
 	fmt.Fprintf(&b, "kind: %s\ncolumns:\n", m.Kind)
 	for i, n := range names {
 		key, _ := yaml.Marshal(n)
-		fmt.Fprintf(&b, "  %s: %q\n", strings.TrimSpace(string(key)), m.Targets[i])
+		fmt.Fprintf(&b, "  %s: %q", strings.TrimSpace(string(key)), m.Targets[i])
+		if note := m.dddNote(i, names); note != "" {
+			b.WriteString("  # " + note)
+		}
+		b.WriteByte('\n')
 	}
 	_, err := w.Write([]byte(b.String()))
 	return err
 }
 
+// dddNote says, for a DDD column, which phone columns it is the DDD of:
+// the pairing, shown by --dry-run.
+func (m Mapping) dddNote(i int, names []string) string {
+	t := m.Targets[i]
+	if f, ok := dddField(t); ok {
+		var cols []string
+		for j, tj := range m.Targets {
+			if tj == f {
+				cols = append(cols, names[j])
+			}
+		}
+		return "DDD of " + strings.Join(cols, ", ")
+	}
+	if t != TargetDDD {
+		return ""
+	}
+	if first := m.rowDDD(); first != i {
+		return fmt.Sprintf("unused: %s is already the row's DDD", names[first])
+	}
+	own := map[string]bool{}
+	for _, tj := range m.Targets {
+		if f, ok := dddField(tj); ok {
+			own[f] = true
+		}
+	}
+	var cols []string
+	for j, tj := range m.Targets {
+		if isPhoneField(tj) && !own[tj] {
+			cols = append(cols, names[j])
+		}
+	}
+	if len(cols) == 0 {
+		return "unused: every phone column has its own DDD"
+	}
+	return "DDD of " + strings.Join(cols, ", ")
+}
+
+// rowDDD is the column of the row's DDD (plain "ddd"), -1 when none.
+func (m Mapping) rowDDD() int {
+	for i, t := range m.Targets {
+		if t == TargetDDD {
+			return i
+		}
+	}
+	return -1
+}
+
 // targetsList lists the valid targets of a kind, for error messages.
 func targetsList(kind string) string {
 	ts := append(append([]string{}, kindTargets[kind]...), schema.PhoneFields...)
+	ts = append(ts, "ddd:FIELD (the DDD of one phone field)")
 	sort.Strings(ts)
 	return strings.Join(ts, ", ")
 }

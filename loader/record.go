@@ -23,6 +23,7 @@ var validate = validator.New()
 type phoneCol struct {
 	col   int
 	field string
+	ddd   int // the column of its DDD; -1 when none
 }
 
 // recordBuilder turns a row into a staged record. It is read-only once
@@ -32,21 +33,27 @@ type recordBuilder struct {
 	profile   normalize.Profile
 	cols      map[string]int // target -> column
 	phones    []phoneCol
-	ddd       int // -1 when no DDD column
 	splitName int // column of a full name to split; -1 when none
 }
 
 func newRecordBuilder(m Mapping, p normalize.Profile) *recordBuilder {
-	b := &recordBuilder{kind: m.Kind, profile: p, cols: map[string]int{}, ddd: -1, splitName: -1}
+	b := &recordBuilder{kind: m.Kind, profile: p, cols: map[string]int{}, splitName: -1}
+	own := map[string]int{} // phone field -> its DDD column
+	for i, t := range m.Targets {
+		if f, ok := dddField(t); ok {
+			own[f] = i
+		}
+	}
+	rowDDD := m.rowDDD()
 	for i, t := range m.Targets {
 		switch {
-		case t == TargetIgnore:
-		case t == TargetDDD:
-			if b.ddd < 0 {
-				b.ddd = i
-			}
+		case t == TargetIgnore, isDDDTarget(t):
 		case isPhoneField(t):
-			b.phones = append(b.phones, phoneCol{i, t})
+			ddd, ok := own[t]
+			if !ok {
+				ddd = rowDDD
+			}
+			b.phones = append(b.phones, phoneCol{i, t, ddd})
 		default:
 			if _, ok := b.cols[t]; !ok {
 				b.cols[t] = i
@@ -128,17 +135,15 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 		rec.AccountExternalID = b.cell(r, TargetAccountExternalID)
 		rec.Company = b.cell(r, TargetCompany)
 	}
-	ddd := ""
-	if b.ddd >= 0 {
-		ddd = digitsOnly(r.cells[b.ddd])
-	}
 	for _, pc := range b.phones {
 		cell := strings.TrimSpace(r.cells[pc.col])
 		if cell == "" {
 			continue
 		}
-		if ddd != "" && isLocalNumber(cell) {
-			cell = "(" + strings.TrimLeft(ddd, "0") + ") " + cell
+		if pc.ddd >= 0 {
+			if ddd := digitsOnly(r.cells[pc.ddd]); ddd != "" && isLocalNumber(cell) {
+				cell = "(" + strings.TrimLeft(ddd, "0") + ") " + cell
+			}
 		}
 		s.results = b.profile.AppendNormalize(s.results[:0], cell)
 		for i, res := range s.results {
