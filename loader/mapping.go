@@ -37,7 +37,7 @@ const (
 	TargetFullName          = "full_name" // contacts: split at the first space
 	TargetAccountExternalID = "account_external_id"
 	TargetCompany           = "company"
-	TargetDDD               = "ddd" // the DDD of every phone field without a DDD column of its own
+	TargetDDD               = "ddd"  // the DDD of every phone field without a DDD column of its own
 	targetDDDFor            = "ddd:" // "ddd:fax": the DDD of that phone field only
 	TargetIgnore            = ""
 )
