@@ -9,12 +9,12 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -176,19 +176,18 @@ func writeCallsCSV(w io.Writer, calls []schema.Call) error {
 	cw := csv.NewWriter(w)
 	_ = cw.Write(callColumns)
 	for _, c := range calls {
-		_ = cw.Write(safeCells(callRow(c)))
+		_ = cw.Write(neutralized(callRow(c)))
 	}
 	cw.Flush()
 	return cw.Error()
 }
 
-// safeCells keeps spreadsheet programs from running a cell as a formula
-// (CSV injection): names come from the CRM, typed by anyone.
-func safeCells(row []string) []string {
+// neutralized keeps spreadsheet programs from running a cell as a formula
+// (CSV injection): names come from the CRM, typed by anyone; the number
+// from 3CX may start with +.
+func neutralized(row []string) []string {
 	for i, v := range row {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) && i != 5 { // the number may start with +
-			row[i] = "'" + v
-		}
+		row[i] = office.Neutralize(v)
 	}
 	return row
 }
