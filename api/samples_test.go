@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/cti3cx/cti3cx/api"
+	"github.com/cti3cx/cti3cx/schema"
 )
 
 // The 3CX template as 3CX reads it (the parts we rely on).
@@ -27,6 +28,8 @@ type crmTemplate struct {
 		Request struct {
 			URL         string  `xml:"Url,attr"`
 			RequestType string  `xml:"RequestType,attr"`
+			Encoding    string  `xml:"RequestEncoding,attr"`
+			ContentType string  `xml:"RequestContentType,attr"`
 			Headers     []value `xml:"Headers>Value"`
 			PostValues  []value `xml:"PostValues>Value"`
 		} `xml:"Request"`
@@ -36,36 +39,59 @@ type crmTemplate struct {
 			Path string `xml:"Path,attr"`
 		} `xml:"Variables>Variable"`
 		Outputs []struct {
-			Type  string `xml:"Type,attr"`
-			Value string `xml:"Value,attr"`
+			Type   string `xml:"Type,attr"`
+			Passes int    `xml:"Passes,attr"`
+			Value  string `xml:"Value,attr"`
 		} `xml:"Outputs>Output"`
 	} `xml:"Scenarios>Scenario"`
 }
 
 type value struct {
-	Key  string `xml:"Key,attr"`
-	Text string `xml:",chardata"`
+	Key    string `xml:"Key,attr"`
+	Passes int    `xml:"Passes,attr"`
+	Text   string `xml:",chardata"`
 }
 
 var (
 	toStringRe = regexp.MustCompile(`\[\[(\w+)\]\.ToString\("([^"]+)"\)\]`)
-	varRe      = regexp.MustCompile(`\[(\w+)\]`)
+	varRe      = regexp.MustCompile(`\[([^\[\]]*)\]`)
 	netLayout  = strings.NewReplacer("yyyy", "2006", "MM", "01", "dd", "02", "HH", "15", "mm", "04", "ss", "05")
 )
 
-// expand does what 3CX does with [Name] and [[Time].ToString("fmt")].
-func expand(s string, vars map[string]string, times map[string]time.Time) string {
-	s = toStringRe.ReplaceAllStringFunc(s, func(m string) string {
-		sub := toStringRe.FindStringSubmatch(m)
-		return times[sub[1]].Format(netLayout.Replace(sub[2]))
-	})
-	return varRe.ReplaceAllStringFunc(s, func(m string) string { return vars[m[1:len(m)-1]] })
+// expand does what 3CX does with [Name] and [[Time].ToString("fmt")], as
+// many times as passes says: a value is evaluated once with Passes 0 or 1,
+// and its result evaluated again for each pass beyond the first. A second
+// pass reads CRM text such as "Acme [Filial SP]" as an expression: [Filial
+// SP] names no variable and evaluates to nothing.
+func expand(s string, passes int, vars map[string]string, times map[string]time.Time) string {
+	for range max(passes, 1) {
+		s = toStringRe.ReplaceAllStringFunc(s, func(m string) string {
+			sub := toStringRe.FindStringSubmatch(m)
+			return times[sub[1]].Format(netLayout.Replace(sub[2]))
+		})
+		s = varRe.ReplaceAllStringFunc(s, func(m string) string { return vars[m[1:len(m)-1]] })
+	}
+	return s
 }
 
-// The template parses, maps only keys our answer has, and drives the real
-// API through a lookup and a call report as 3CX would.
+// The templates 3CX admins upload: the contract's PUT and the POST one.
+var templates = []struct{ file, method string }{
+	{"../samples/3cx/cti3cx.xml", "PUT"},
+	{"../samples/3cx/cti3cx-post.xml", "POST"},
+}
+
+// Each template parses, maps only keys our answer has, and drives the real
+// API through a lookup and a call report as 3CX would: outputs evaluated
+// with their Passes, the body sent with the RequestContentType.
 func TestThreeCXTemplate(t *testing.T) {
-	raw, err := os.ReadFile("../samples/3cx/cti3cx.xml")
+	for _, tpl := range templates {
+		t.Run(tpl.method, func(t *testing.T) { testTemplate(t, tpl.file, tpl.method) })
+	}
+}
+
+func loadTemplate(t *testing.T, file string) crmTemplate {
+	t.Helper()
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,6 +104,36 @@ func TestThreeCXTemplate(t *testing.T) {
 	if err := xml.Unmarshal(raw, &tpl); err != nil {
 		t.Fatal(err)
 	}
+	return tpl
+}
+
+// threeCXRequest builds the request 3CX would send for a scenario: .NET
+// refuses Content-Type among the headers, so the template must give it as
+// RequestContentType when the request has a body.
+func threeCXRequest(t *testing.T, method, url string, headers []value, contentType string, body []byte, env map[string]string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, url, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		if strings.EqualFold(h.Key, "Content-Type") {
+			t.Errorf("header %s: 3CX (.NET) refuses Content-Type among request headers; use RequestContentType", h.Key)
+			continue
+		}
+		req.Header[h.Key] = []string{expand(h.Text, h.Passes, env, nil)}
+	}
+	if body != nil {
+		if contentType != "application/json" {
+			t.Errorf("a JSON body with RequestContentType %q, want application/json", contentType)
+		}
+		req.Header.Set("Content-Type", contentType)
+	}
+	return req
+}
+
+func testTemplate(t *testing.T, file, method string) {
+	tpl := loadTemplate(t, file)
 	params := map[string]bool{}
 	for _, p := range tpl.Parameters {
 		params[p.Name] = true
@@ -91,6 +147,9 @@ func TestThreeCXTemplate(t *testing.T) {
 		t.Fatalf("want the lookup and ReportCall scenarios, got %d", len(tpl.Scenarios))
 	}
 	lookup, report := tpl.Scenarios[0], tpl.Scenarios[1]
+	if got := strings.ToUpper(report.Request.RequestType); got != method {
+		t.Errorf("ReportCall sends %s, want %s", got, method)
+	}
 
 	keys := jsonKeys(api.Contact{})
 	vars := map[string]bool{}
@@ -101,31 +160,25 @@ func TestThreeCXTemplate(t *testing.T) {
 		}
 		vars[v.Name] = true
 	}
-	outputs := map[string]string{}
 	for _, o := range lookup.Outputs {
-		outputs[o.Type] = o.Value
 		for _, m := range varRe.FindAllStringSubmatch(o.Value, -1) {
 			if !vars[m[1]] && !params[m[1]] {
 				t.Errorf("output %s uses [%s], which no variable defines", o.Type, m[1])
 			}
 		}
 	}
-	for _, want := range []string{"FirstName", "LastName", "CompanyName", "Email", "PhoneBusiness", "PhoneBusiness2", "PhoneMobile", "PhoneMobile2", "ContactUrl", "EntityId", "CustomValue"} {
-		if _, ok := outputs[want]; !ok {
-			t.Errorf("no %s output", want)
-		}
-	}
 	if !slices.Equal(lookup.Rules, []string{"contact.id"}) {
 		t.Errorf("rules %v", lookup.Rules)
 	}
 
-	// Run it against the real API.
+	// Run it against the real API, for a contact whose company text looks
+	// like an expression.
 	f := newFixture(t, api.Deps{})
-	env := map[string]string{"BaseUrl": f.http.URL, "Token": f.acme.Token, "Tenant": "acme", "Number": "+5547999887766"}
-	req, _ := http.NewRequest(strings.ToUpper(lookup.Request.RequestType), expand(lookup.Request.URL, env, nil), nil)
-	for _, h := range lookup.Request.Headers {
-		req.Header[h.Key] = []string{expand(h.Text, env, nil)}
-	}
+	joao := f.acme.Contact(t, "C-2001", "João", "Souza", "", nil, "Acme [Filial SP]")
+	f.acme.ContactPhone(t, joao, schema.FieldMobile, 0, "+5547988776655")
+	env := map[string]string{"BaseUrl": f.http.URL, "Token": f.acme.Token, "Tenant": "acme", "Number": "+5547988776655"}
+	req := threeCXRequest(t, strings.ToUpper(lookup.Request.RequestType), expand(lookup.Request.URL, 1, env, nil),
+		lookup.Request.Headers, lookup.Request.ContentType, nil, env)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -139,11 +192,19 @@ func TestThreeCXTemplate(t *testing.T) {
 		env[v.Name] = body["contact"][0][strings.TrimPrefix(v.Path, "contact.")]
 	}
 	got := map[string]string{}
-	for typ, val := range outputs {
-		got[typ] = expand(val, env, nil)
+	for _, o := range lookup.Outputs {
+		got[o.Type] = expand(o.Value, o.Passes, env, nil)
 	}
-	if got["FirstName"] != "Maria" || got["CompanyName"] != "Acme" || got["PhoneMobile"] != "+5547999887766" || got["EntityId"] == "" || got["CustomValue"] != got["EntityId"] {
+	for _, want := range []string{"FirstName", "LastName", "CompanyName", "Email", "PhoneBusiness", "PhoneBusiness2", "PhoneMobile", "PhoneMobile2", "ContactUrl", "EntityId", "CustomValue"} {
+		if _, ok := got[want]; !ok {
+			t.Errorf("no %s output", want)
+		}
+	}
+	if got["FirstName"] != "João" || got["CompanyName"] != "Acme [Filial SP]" || got["PhoneMobile"] != "+5547988776655" || got["EntityId"] == "" || got["CustomValue"] != got["EntityId"] {
 		t.Fatalf("3CX would see %v", got)
+	}
+	if again := expand("[CompanyName]", 2, env, nil); again == "Acme [Filial SP]" {
+		t.Fatalf("the model does not re-read a second pass: %q", again)
 	}
 
 	// ReportCall, with EntityId as 3CX hands it back.
@@ -157,17 +218,17 @@ func TestThreeCXTemplate(t *testing.T) {
 	post := map[string]string{}
 	var postKeys []string
 	for _, v := range report.Request.PostValues {
-		post[v.Key] = expand(v.Text, env, times)
+		post[v.Key] = expand(v.Text, v.Passes, env, times)
 		postKeys = append(postKeys, v.Key)
 	}
 	if want := jsonKeys(api.EndCallRequest{}); !slices.Equal(postKeys, want) {
 		t.Errorf("ReportCall sends %v, end-call wants %v", postKeys, want)
 	}
-	payload, _ := json.Marshal(post)
-	req, _ = http.NewRequest(strings.ToUpper(report.Request.RequestType), expand(report.Request.URL, env, nil), bytes.NewReader(payload))
-	for _, h := range report.Request.Headers {
-		req.Header[h.Key] = []string{expand(h.Text, env, nil)}
+	if report.Request.Encoding != "Json" {
+		t.Errorf("ReportCall RequestEncoding %q, want Json", report.Request.Encoding)
 	}
+	payload, _ := json.Marshal(post)
+	req = threeCXRequest(t, method, expand(report.Request.URL, 1, env, nil), report.Request.Headers, report.Request.ContentType, payload, env)
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -190,9 +251,14 @@ func TestPostmanCollection(t *testing.T) {
 		t.Fatal(err)
 	}
 	var col struct {
-		Info struct{ Schema string }
-		Item []struct {
-			Name    string
+		Info     struct{ Schema string }
+		Variable []struct{ Key, Value string }
+		Item     []struct {
+			Name  string
+			Event []struct {
+				Listen string
+				Script struct{ Exec []string }
+			}
 			Request struct {
 				Method string
 				Header []struct{ Key, Value string }
@@ -210,6 +276,29 @@ func TestPostmanCollection(t *testing.T) {
 	}
 	if !strings.Contains(col.Info.Schema, "v2.1.0") || len(col.Item) != 2 {
 		t.Fatalf("collection: %+v", col.Info)
+	}
+	for _, v := range col.Variable {
+		if v.Key == "callId" && v.Value != "" {
+			t.Errorf("callId defaults to %q: end-call would re-record that call when consult-phone finds nobody", v.Value)
+		}
+	}
+	script := func(name, listen string) string {
+		for _, it := range col.Item {
+			for _, e := range it.Event {
+				if it.Name == name && e.Listen == listen {
+					return strings.Join(e.Script.Exec, "\n")
+				}
+			}
+		}
+		return ""
+	}
+	// consult-phone empties callId when it found nobody; end-call skips
+	// itself without a call id.
+	if s := script("consult-phone", "test"); !regexp.MustCompile(`set\('callId', found \? body\.contact\[0\]\.customvalue : ''\)`).MatchString(s) {
+		t.Errorf("consult-phone's test does not empty callId when nothing was found:\n%s", s)
+	}
+	if s := script("end-call", "prerequest"); !regexp.MustCompile(`if \(!pm\.collectionVariables\.get\('callId'\)\) \{[^}]*pm\.execution\.skipRequest\(\)`).MatchString(s) {
+		t.Errorf("end-call does not skip itself without a call id:\n%s", s)
 	}
 	for _, it := range col.Item {
 		hdr := map[string]string{}
