@@ -109,6 +109,14 @@ func TestEndCallRefusals(t *testing.T) {
 		{"other tenant's call", other, id, goodBody, 404, "not found"},
 		{"id not a number", f.acme, "abc", goodBody, 400, "call id"},
 		{"id zero", f.acme, "0", goodBody, 400, "call id"},
+		{"id with a plus", f.acme, "+" + id, goodBody, 422, "without a sign"},
+		{"id with a minus", f.acme, "-" + id, goodBody, 422, "without a sign"},
+		{"date before 2000", f.acme, id, replace("data", `"1999-12-31"`), 422, `field \"data\": 1999-12-31 is outside`},
+		{"date far ahead", f.acme, id, replace("data", `"`+time.Now().AddDate(0, 0, 3).Format("2006-01-02")+`"`), 422, `field \"data\"`},
+		{"date year 9999", f.acme, id, replace("data", `"31/12/9999"`), 422, `field \"data\"`},
+		{"phone of 2 digits", f.acme, id, replace("telefone", `"12"`), 422, `field \"telefone\"`},
+		{"phone with a sign inside", f.acme, id, replace("telefone", `"5547+999887766"`), 422, `field \"telefone\"`},
+		{"phone with a leading minus", f.acme, id, replace("telefone", `"-5547999887766"`), 422, `field \"telefone\"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := f.endCall(tc.ten, tc.id, tc.body)
@@ -121,5 +129,47 @@ func TestEndCallRefusals(t *testing.T) {
 	_ = f.db.Pool.QueryRow(context.Background(), `SELECT ended_at IS NOT NULL FROM calls WHERE id = $1`, id).Scan(&ended)
 	if ended {
 		t.Error("a refused end-call changed the call")
+	}
+}
+
+// end-call answers PUT (the contract), POST (what 3CX templates send) and
+// PATCH alike; other methods are 405 with Allow.
+func TestEndCallMethods(t *testing.T) {
+	f := newFixture(t, api.Deps{})
+	for _, m := range []string{"PUT", "POST", "PATCH"} {
+		id := f.newCall(t)
+		r := f.do(m, "/cti3cx/end-call/"+id, auth(f.acme), goodBody)
+		if r.status != 200 || r.body != `{"success":"call `+id+` recorded"}`+"\n" {
+			t.Errorf("%s: %d %s", m, r.status, r.body)
+		}
+		var ended bool
+		if err := f.db.Pool.QueryRow(context.Background(), `SELECT ended_at IS NOT NULL FROM calls WHERE id = $1`, id).Scan(&ended); err != nil || !ended {
+			t.Errorf("%s: call not journaled (%v)", m, err)
+		}
+	}
+	for _, tc := range []struct{ method, path, allow string }{
+		{"GET", "/cti3cx/end-call/1", "POST, PUT, PATCH"},
+		{"DELETE", "/cti3cx/end-call/1", "POST, PUT, PATCH"},
+		{"POST", "/cti3cx/consult-phone/5547999887766", "GET"},
+		{"DELETE", "/healthz", "GET"},
+	} {
+		r := f.do(tc.method, tc.path, auth(f.acme), "")
+		if r.status != 405 || r.header.Get("Allow") != tc.allow || !strings.HasPrefix(r.body, `{"error":"method `+tc.method) {
+			t.Errorf("%s %s: %d Allow %q %s", tc.method, tc.path, r.status, r.header.Get("Allow"), r.body)
+		}
+	}
+}
+
+// HEAD on consult-phone would run a lookup that records a call: refused,
+// and no call appears.
+func TestConsultPhoneHeadRecordsNoCall(t *testing.T) {
+	f := newFixture(t, api.Deps{})
+	r := f.do("HEAD", "/cti3cx/consult-phone/5547999887766", auth(f.acme), "")
+	if r.status != 405 || r.header.Get("Allow") != "GET" {
+		t.Errorf("HEAD: %d Allow %q", r.status, r.header.Get("Allow"))
+	}
+	var n int
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM calls`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("HEAD made %d call(s) (%v)", n, err)
 	}
 }
