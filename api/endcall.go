@@ -44,7 +44,7 @@ var fieldRules = map[string]string{
 	"data":        "a date as YYYY-MM-DD, DD/MM/YYYY or DD.MM.YYYY",
 	"hora_inicio": "a time as HH:MM or HH:MM:SS",
 	"hora_fim":    "a time as HH:MM or HH:MM:SS",
-	"telefone":    "a phone number: digits, optionally after a +, with spaces ( ) - . allowed",
+	"telefone":    "a phone number: at least 3 digits, optionally after a leading +, with spaces ( ) - . between them",
 	"calltype":    "one of Inbound, Outbound, Missed, Notanswered",
 	"agent":       "the agent's extension, at most 64 printable characters",
 }
@@ -113,24 +113,51 @@ func parseClock(s string) (time.Duration, error) {
 	return d, nil
 }
 
+// minPhoneDigits is the shortest number worth journaling: an extension
+// has 3 digits or more; fewer is a template bug.
+const minPhoneDigits = 3
+
+// validPhone accepts digits with the separators people type; a + only as
+// the first character, never a sign elsewhere (a leading - or a + inside).
 func validPhone(s string) bool {
 	digits := 0
 	for i, c := range s {
 		switch {
 		case c >= '0' && c <= '9':
 			digits++
-		case c == '+' && i == 0, c == ' ', c == '(', c == ')', c == '-', c == '.':
+		case c == '+' && i == 0, c == ' ', c == '(', c == ')', c == '.':
+		case c == '-' && digits > 0:
 		default:
 			return false
 		}
 	}
-	return digits > 0 && digits <= maxNumberDigits && len(s) <= 40
+	return digits >= minPhoneDigits && digits <= maxNumberDigits && len(s) <= 40
+}
+
+// The window of sane call dates: 3CX's clock may be a little ahead of ours,
+// never a day; nothing journaled predates 2000.
+var (
+	earliestCallDate = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	maxCallDateAhead = 24 * time.Hour
+)
+
+// parseCallID reads end-call's {id}: digits only. A sign is a well-formed
+// number but an absurd id (422); anything else is not an id (400).
+func parseCallID(raw string) (int64, error) {
+	if raw != "" && (raw[0] == '+' || raw[0] == '-') {
+		return 0, invalidField("call id %q: want the positive integer consult-phone returned in customvalue, without a sign", raw)
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, cti3cx.Errorf(cti3cx.EINVALID, "call id %q: want the positive integer consult-phone returned in customvalue", raw)
+	}
+	return id, nil
 }
 
 func (s *Server) handleEndCall(w http.ResponseWriter, r *http.Request, t *tenantEntry) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		s.writeError(w, r, cti3cx.Errorf(cti3cx.EINVALID, "call id %q: want the positive integer consult-phone returned in customvalue", r.PathValue("id")))
+	id, err := parseCallID(r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	req, err := decodeEndCall(r.Body)
@@ -138,7 +165,7 @@ func (s *Server) handleEndCall(w http.ResponseWriter, r *http.Request, t *tenant
 		s.writeError(w, r, err)
 		return
 	}
-	report, err := req.report()
+	report, err := req.report(time.Now())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -160,7 +187,7 @@ func decodeEndCall(body io.Reader) (EndCallRequest, error) {
 		if errors.As(err, &tooBig) {
 			return req, cti3cx.Errorf(cti3cx.EINVALID, "body larger than %d bytes", tooBig.Limit)
 		}
-		return req, cti3cx.Errorf(cti3cx.EINVALID, "reading body: %v", err)
+		return req, cti3cx.Errorf(cti3cx.EINVALID, "reading body: the connection failed before the body was complete")
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return req, cti3cx.Errorf(cti3cx.EINVALID, "empty body: want a JSON object with data, hora_inicio, hora_fim, telefone, calltype and agent")
@@ -217,11 +244,15 @@ func truncate(s string, n int) string {
 	return s[:n] + "…"
 }
 
-// report converts a validated request.
-func (req EndCallRequest) report() (schema.CallReport, error) {
+// report converts a validated request; now bounds the date.
+func (req EndCallRequest) report(now time.Time) (schema.CallReport, error) {
 	date, err := parseDate(req.Data)
 	if err != nil {
 		return schema.CallReport{}, invalidField("field %q: want %s", "data", fieldRules["data"])
+	}
+	if latest := now.Add(maxCallDateAhead); date.Before(earliestCallDate) || date.After(latest) {
+		return schema.CallReport{}, invalidField("field %q: %s is outside the sane window, from %s to %s",
+			"data", date.Format("2006-01-02"), earliestCallDate.Format("2006-01-02"), latest.Format("2006-01-02"))
 	}
 	start, err1 := parseClock(req.HoraInicio)
 	end, err2 := parseClock(req.HoraFim)

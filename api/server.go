@@ -38,6 +38,14 @@ type Deps struct {
 	// writes it only at Close.
 	TouchInterval time.Duration
 	MaxBodyBytes  int64
+	// BodyTimeout bounds how long a request body may take to arrive (408
+	// after it); the database deadline starts once the body is read.
+	BodyTimeout time.Duration
+	// MetricsElsewhere drops /metrics from the public handler: it is served
+	// on its own listener through MetricsHandler.
+	MetricsElsewhere bool
+	// Version labels the cti3cx_build_info gauge; see BuildInfo.
+	Version BuildInfo
 }
 
 // Server is the API's http.Handler. Close it to flush what it keeps in
@@ -47,6 +55,9 @@ type Server struct {
 	log     *slog.Logger
 	timeout time.Duration
 	maxBody int64
+
+	bodyTimeout      time.Duration
+	metricsElsewhere bool
 
 	auth    *authCache
 	metrics *metrics
@@ -62,13 +73,16 @@ func NewServer(deps Deps) *Server {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{
-		db:        deps.DB,
-		log:       deps.Logger,
-		timeout:   orDuration(deps.RequestTimeout, DefaultRequestTimeout),
-		maxBody:   deps.MaxBodyBytes,
-		metrics:   newMetrics(),
-		stopTouch: make(chan struct{}),
-		touchDone: make(chan struct{}),
+		db:      deps.DB,
+		log:     deps.Logger,
+		timeout: orDuration(deps.RequestTimeout, DefaultRequestTimeout),
+		maxBody: deps.MaxBodyBytes,
+		metrics: newMetrics(deps.Version),
+
+		bodyTimeout:      orDuration(deps.BodyTimeout, DefaultBodyTimeout),
+		metricsElsewhere: deps.MetricsElsewhere,
+		stopTouch:        make(chan struct{}),
+		touchDone:        make(chan struct{}),
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = DefaultMaxBodyBytes
