@@ -2,11 +2,17 @@ package api
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/cti3cx/cti3cx/buildinfo"
 )
+
+// BuildInfo is what the cti3cx_build_info gauge says about the binary.
+type BuildInfo = buildinfo.Info
 
 // Lookup outcomes, the only values of the lookups metric's label.
 const (
@@ -27,7 +33,7 @@ type metrics struct {
 	lookups  *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
+func newMetrics(bi BuildInfo) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,7 +50,19 @@ func newMetrics() *metrics {
 			Help: "consult-phone lookups by outcome: exact, alternate, suffix, placeholder, not_found.",
 		}, []string{"outcome"}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.lookups,
+	if bi.Version == "" {
+		bi = buildinfo.Read()
+	}
+	build := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "cti3cx_build_info",
+		Help: "Always 1; the labels say which build runs (from the binary's VCS stamp).",
+		ConstLabels: prometheus.Labels{
+			"version": bi.Version, "revision": bi.Revision, "vcs_time": bi.Time,
+			"modified": strconv.FormatBool(bi.Modified), "goversion": bi.GoVersion,
+		},
+	})
+	build.Set(1)
+	m.registry.MustRegister(m.requests, m.duration, m.lookups, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, o := range []string{outcomeExact, outcomeAlternate, outcomeSuffix, outcomePlaceholder, outcomeNotFound} {
 		m.lookups.WithLabelValues(o)
