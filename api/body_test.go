@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,37 @@ func TestEndCallSlowAndBrokenBodies(t *testing.T) {
 	for _, b := range []string{body} {
 		if strings.Contains(b, "127.0.0.1") || strings.Contains(b, "tcp") {
 			t.Errorf("body names an address: %s", b)
+		}
+	}
+}
+
+// With MetricsElsewhere the public handler has no /metrics; MetricsHandler
+// serves it, with the build's stamp, for the separate listener.
+func TestMetricsElsewhere(t *testing.T) {
+	f := newFixture(t, api.Deps{MetricsElsewhere: true, Version: api.BuildInfo{Version: "v9.9.9", Revision: "abc123", Time: "2026-12-01T00:00:00Z", GoVersion: "go1.x"}})
+	if r := f.do("GET", "/metrics", nil, ""); r.status != 404 {
+		t.Errorf("public /metrics: %d", r.status)
+	}
+	for _, p := range []string{"/healthz", "/readyz"} {
+		if r := f.do("GET", p, nil, ""); r.status != 200 {
+			t.Errorf("public %s: %d", p, r.status)
+		}
+	}
+	ms := httptest.NewServer(f.srv.MetricsHandler())
+	defer ms.Close()
+	for _, p := range []string{"/metrics", "/readyz"} {
+		resp, err := http.Get(ms.URL + p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("metrics listener %s: %d", p, resp.StatusCode)
+		}
+		want := `cti3cx_build_info{goversion="go1.x",modified="false",revision="abc123",vcs_time="2026-12-01T00:00:00Z",version="v9.9.9"} 1`
+		if p == "/metrics" && !strings.Contains(string(b), want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }
