@@ -5,7 +5,10 @@ package normalize
 // which readings a text has, which fixes are tried, which reading wins — is
 // the same code for both, so the differential test compares exactly the
 // oracles' answers.
-type engine struct{ slow bool }
+type engine struct {
+	slow bool
+	dd   *cellDDD // where a number without DDD takes one from; nil: the tenant's default
+}
 
 func (e engine) br(nsn []byte) (Type, verdict) {
 	if e.slow {
@@ -159,6 +162,9 @@ type outcome struct {
 	alt    alternative
 	hasAlt bool
 	bad    [2]byte // the unassigned DDD, for InvalidDDD
+	badCol string  // the row's DDD column when it is the unassigned DDD
+
+	colConflict bool // alt is the reading with the row's DDD column
 }
 
 func (o *outcome) setBR(nsn []byte, t Type, rs Reasons) {
@@ -275,6 +281,7 @@ func (e engine) choose(p *Profile, rd *readings, d []byte, plus bool, o *outcome
 								return false
 							}
 							if v == vValid {
+								o.status = StatusFixed
 								o.rs |= Reasons(Ambiguous)
 								o.alt, o.hasAlt = alternative{typ: TypeForeign, f: f}, true
 								break
@@ -350,6 +357,9 @@ func (e engine) fix(p *Profile, r *reading, nsn []byte, o *outcome) (sure, ok bo
 			return true, false
 		}
 		o.status = StatusFixed
+		if rs&^Reasons(DDDFromColumn) == 0 {
+			o.status = StatusOK // the DDD written in the row's DDD column: nothing inferred
+		}
 		o.setBR(c, t, r.rs|rs)
 		return true, true
 	}
@@ -359,15 +369,15 @@ func (e engine) fix(p *Profile, r *reading, nsn []byte, o *outcome) (sure, ok bo
 			return try(append(append(append(b[:0], nsn[:2]...), '9'), nsn[2:]...), Reasons(AddedNinthDigit))
 		}
 	case 8, 9:
-		ddd, has := p.ddd()
+		ddd, from, has := e.dd.source(p)
 		if !has || (len(nsn) == 9 && nsn[0] != '9') || nsn[0] < '2' {
 			break
 		}
-		sure, ok := try(append(append(b[:0], ddd...), nsn...), Reasons(AddedDefaultDDD))
+		sure, ok := try(append(append(b[:0], ddd[:]...), nsn...), from)
 		if !sure || ok || len(nsn) == 9 || nsn[0] < '6' {
 			return sure, ok
 		}
-		return try(append(append(append(b[:0], ddd...), '9'), nsn...), Reasons(AddedDefaultDDD|Reason(AddedNinthDigit)))
+		return try(append(append(append(b[:0], ddd[:]...), '9'), nsn...), from|Reasons(AddedNinthDigit))
 	}
 	return true, false
 }
@@ -397,6 +407,9 @@ func (e engine) diagnose(p *Profile, rd *readings, d []byte, plus bool, o *outco
 	why := diagnoseBR(p, nsn)
 	if why == Reasons(InvalidDDD) {
 		copy(o.bad[:], nsn)
+	}
+	if why == Reasons(MissingDDD) && e.dd != nil && e.dd.col == colBad {
+		why, o.badCol = Reasons(InvalidDDD), e.dd.colText
 	}
 	// Digits that make no Brazilian number may be a foreign number written
 	// without '+' ("16502530000"): say so, but never assume the country.

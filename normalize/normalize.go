@@ -29,6 +29,10 @@ func (p Profile) AppendNormalize(dst []Result, cell string) []Result {
 // appendNormalize returns false in modeFast when the tables could not answer
 // for some number of the cell; dst is then incomplete.
 func (p *Profile) appendNormalize(dst []Result, cell string, m mode) ([]Result, bool) {
+	return p.appendNormalizeDDD(dst, cell, m, &cellDDD{})
+}
+
+func (p *Profile) appendNormalizeDDD(dst []Result, cell string, m mode, dd *cellDDD) ([]Result, bool) {
 	cell = trimCell(cell)
 	if cell == "" {
 		return dst, true
@@ -43,50 +47,14 @@ func (p *Profile) appendNormalize(dst []Result, cell string, m mode) ([]Result, 
 	}
 	work := stripFloatZero(cell)
 	base := len(dst)
-	var (
-		s segment
-		o outcome
-	)
+	var s segment
 	for i := 0; i < len(work) && len(dst)-base < MaxNumbersPerCell; {
-		i = scanSegment(work, i, &s)
-		var prev *Result
-		if len(dst) > base && dst[len(dst)-1].Status != StatusInvalid {
-			prev = &dst[len(dst)-1]
+		next := scanSegment(work, i, &s)
+		var sure bool
+		if dst, sure = p.appendSegment(dst, base, work, next, &s, m, dd); !sure {
+			return dst, false
 		}
-		if s.n == 0 {
-			if s.hasExt() && prev != nil { // "… ramal 10 / ramal 11"
-				r := *prev
-				r.Input, r.Extension = work[s.start:s.end], work[s.extS:s.extE]
-				r.Reasons |= Reasons(ExtensionSplit)
-				dst = append(dst, r)
-			}
-			continue // words or fillers between numbers
-		}
-		if prev != nil && s.n <= 4 && !s.plus && !s.hasExt() && !s.text {
-			if prev.Extension != "" { // "ramal 10/11"
-				r := *prev
-				r.Input, r.Extension = work[s.start:s.end], string(s.digits())
-				dst = append(dst, r)
-				continue
-			}
-			r, sure, ok := p.complete(prev, &s, work, m)
-			if !sure {
-				return dst, false
-			}
-			if ok {
-				dst = append(dst, r)
-				continue
-			}
-		}
-		e := engine{slow: m == modeSlow}
-		if !e.interpret(p, &s, &o) {
-			if m == modeFast {
-				return dst, false
-			}
-			e.slow = true
-			e.interpret(p, &s, &o)
-		}
-		dst = append(dst, p.result(&o, work[s.start:s.end], extOf(work, &s)))
+		i = next
 	}
 	switch n := len(dst) - base; {
 	case n == 0: // no digits anywhere: a filler or words
@@ -103,6 +71,56 @@ func (p *Profile) appendNormalize(dst []Result, cell string, m mode) ([]Result, 
 		}
 	}
 	return dst, true
+}
+
+// appendSegment appends the result of segment s, which ends at next in
+// work; base is where the cell's results start in dst. It returns false
+// when the fast oracle could not answer.
+func (p *Profile) appendSegment(dst []Result, base int, work string, next int, s *segment, m mode, dd *cellDDD) ([]Result, bool) {
+	var prev *Result
+	if len(dst) > base && dst[len(dst)-1].Status != StatusInvalid {
+		prev = &dst[len(dst)-1]
+	}
+	if s.n == 0 {
+		if s.hasExt() && prev != nil { // "… ramal 10 / ramal 11"
+			r := *prev
+			r.Input, r.Extension = work[s.start:s.end], work[s.extS:s.extE]
+			r.Reasons |= Reasons(ExtensionSplit)
+			dst = append(dst, r)
+		}
+		return dst, true // words or fillers between numbers
+	}
+	if prev != nil && s.n <= 4 && !s.plus && !s.hasExt() && !s.text {
+		if prev.Extension != "" { // "ramal 10/11"
+			r := *prev
+			r.Input, r.Extension = work[s.start:s.end], string(s.digits())
+			return append(dst, r), true
+		}
+		r, sure, ok := p.complete(prev, s, work, m)
+		if !sure {
+			return dst, false
+		}
+		if ok {
+			return append(dst, r), true
+		}
+	}
+	if dd.col == colNone && !dd.cellSet && !dd.looked && needsDDD(s) && !p.lookAhead(work, next, m, dd) {
+		return dst, false
+	}
+	var o outcome
+	e := engine{slow: m == modeSlow, dd: dd}
+	if !e.interpret(p, s, &o) || !e.conflict(dd, &o) {
+		if m == modeFast {
+			return dst, false
+		}
+		e.slow = true
+		e.interpret(p, s, &o)
+		e.conflict(dd, &o)
+	}
+	if dd.col == colNone && ownDDD(&o) {
+		dd.setCell(o.nsn[:2])
+	}
+	return append(dst, p.result(&o, work[s.start:s.end], extOf(work, s))), true
 }
 
 func extOf(work string, s *segment) string {
@@ -146,7 +164,7 @@ func (p *Profile) complete(prev *Result, s *segment, work string, m mode) (Resul
 	}
 	var o outcome
 	o.status = StatusFixed
-	o.setBR(nsn, t, prev.Reasons&Reasons(AddedDefaultDDD|AddedNinthDigit)|Reasons(CompletedFromPrevious))
+	o.setBR(nsn, t, prev.Reasons&(borrowedDDD|Reasons(AddedNinthDigit))|Reasons(CompletedFromPrevious))
 	return p.result(&o, work[s.start:s.end], ""), true, true
 }
 

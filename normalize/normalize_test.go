@@ -20,7 +20,16 @@ type vector struct {
 	in   string
 	ddd  string // tenant default DDD ("-" = none)
 	fmt  string // dial format ("" = default)
+	col  string // the row's DDD cell, read with NormalizeDDD ("" = Normalize)
 	want []w
+}
+
+// run normalizes the vector's cell as the importer would.
+func (v vector) run(p Profile) []Result {
+	if v.col != "" {
+		return p.NormalizeDDD(v.in, v.col)
+	}
+	return p.Normalize(v.in)
 }
 
 func ok(e164, dial string, t Type, reasons ...string) w {
@@ -254,11 +263,11 @@ func profileFor(t testing.TB, ddd, format string) Profile {
 }
 
 func TestNormalizeVectors(t *testing.T) {
-	for _, v := range vectors {
+	for _, v := range append(vectors, dddVectors...) {
 		p := profileFor(t, v.ddd, v.fmt)
-		got := p.Normalize(v.in)
+		got := v.run(p)
 		if len(got) != len(v.want) {
-			t.Errorf("%q (ddd %s, fmt %q): %d results, want %d: %+v", v.in, v.ddd, v.fmt, len(got), len(v.want), got)
+			t.Errorf("%q (ddd %s, fmt %q, column %q): %d results, want %d: %+v", v.in, v.ddd, v.fmt, v.col, len(got), len(v.want), got)
 			continue
 		}
 		for i, g := range got {
@@ -270,7 +279,7 @@ func TestNormalizeVectors(t *testing.T) {
 			x.reasons = rs.String()
 			gw := w{g.Status, g.E164, g.Dial, g.Type, g.Extension, g.Reasons.String()}
 			if gw != x {
-				t.Errorf("%q (ddd %s, fmt %q) #%d:\n got %+v\nwant %+v\n(suggestion %q)", v.in, v.ddd, v.fmt, i, gw, x, g.Suggestion)
+				t.Errorf("%q (ddd %s, fmt %q, column %q) #%d:\n got %+v\nwant %+v\n(suggestion %q)", v.in, v.ddd, v.fmt, v.col, i, gw, x, g.Suggestion)
 			}
 			if (g.Status == StatusOK) != (g.Suggestion == "") {
 				t.Errorf("%q #%d: status %s with suggestion %q", v.in, i, g.Status, g.Suggestion)
@@ -282,7 +291,7 @@ func TestNormalizeVectors(t *testing.T) {
 // TestEveryReasonCovered guards the table: every reason code has a vector.
 func TestEveryReasonCovered(t *testing.T) {
 	var seen Reasons
-	for _, v := range vectors {
+	for _, v := range append(vectors, dddVectors...) {
 		for _, x := range v.want {
 			rs, err := ParseReasons(x.reasons)
 			if err != nil {

@@ -57,6 +57,14 @@ const (
 	// CompletedFromPrevious: an abbreviated alternative ("3333-4444 / 4445")
 	// was completed with the digits of the previous number in the cell.
 	CompletedFromPrevious
+	// DDDFromColumn: the number had no DDD of its own; the DDD of its row's
+	// DDD column was used (NormalizeDDD). Informational: the DDD is written
+	// in the row, so alone it leaves the status ok.
+	DDDFromColumn
+	// DDDFromCell: the number had no DDD of its own; the DDD of another
+	// number of the same cell was used (the previous one, else the next):
+	// "(14) 3421-5678 / 3422-6789".
+	DDDFromCell
 
 	reasonEnd
 )
@@ -78,6 +86,8 @@ var reasonNames = [...]string{
 	"missing_ddd",
 	"invalid_number",
 	"completed_from_previous",
+	"ddd_from_column",
+	"ddd_from_cell",
 }
 
 var reasonText = [...]string{
@@ -97,6 +107,8 @@ var reasonText = [...]string{
 	"número sem DDD e sem DDD padrão",
 	"número inexistente no plano de numeração",
 	"número abreviado completado pelo anterior",
+	"número sem DDD: usado o DDD da coluna de DDD",
+	"número sem DDD: usado o DDD de outro número da célula",
 }
 
 // allReasons is the mask of every defined reason.

@@ -5,7 +5,8 @@ type Status string
 
 const (
 	// StatusOK: valid; only formatting was removed (punctuation, +55, the
-	// trunk 0, a carrier code, "0xx", an extension, other numbers in the cell).
+	// trunk 0, a carrier code, "0xx", an extension, other numbers in the
+	// cell), or the DDD was taken from the row's DDD column (NormalizeDDD).
 	StatusOK Status = "ok"
 	// StatusFixed: valid only after an inferred change (ninth digit, default
 	// DDD, completion) or a choice between two readings; staff should confirm.

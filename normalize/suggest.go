@@ -78,6 +78,11 @@ func (o *outcome) suggestion(p *Profile) string {
 	case nine:
 		s = append(s, "celular antigo com 8 dígitos; acrescentado o 9"...)
 	}
+	if o.rs.Has(DDDFromCell) {
+		sep()
+		s = append(append(s, "número sem DDD; usado o DDD "...), o.nsn[:2]...)
+		s = append(s, " de outro número da célula"...)
+	}
 	if o.rs.Has(CompletedFromPrevious) {
 		sep()
 		s = append(s, "número abreviado, completado com os dígitos do anterior"...)
@@ -86,6 +91,11 @@ func (o *outcome) suggestion(p *Profile) string {
 		sep()
 		a := &o.alt
 		switch {
+		case o.colConflict:
+			s = append(append(s, "o DDD do número ("...), o.nsn[:2]...)
+			s = append(append(s, ") difere do DDD da coluna de DDD ("...), a.nsn[:2]...)
+			s = append(s, "); pela coluna seria "...)
+			s = appendPretty(s, a.nsn[:a.nl], a.typ)
 		case a.br && a.nl == 11 && o.nl == 10 && o.nsn[2] == '7':
 			s = append(s, "válido na antiga faixa 7 de rádio, mas pode ser celular ao qual falta o 9: "...)
 			s = appendPretty(s, a.nsn[:a.nl], a.typ)
@@ -118,6 +128,8 @@ func (o *outcome) invalidSuggestion() string {
 		return sugNotANumber
 	case o.rs.Has(PrecisionLost):
 		return sugPrecisionLost
+	case o.rs.Has(InvalidDDD) && o.badCol != "":
+		return "DDD " + o.badCol + " da coluna de DDD não existe: confira o DDD"
 	case o.rs.Has(InvalidDDD):
 		return "DDD " + string(o.bad[:]) + " não existe: confira o DDD"
 	case o.rs.Has(MissingDDD):
