@@ -118,12 +118,16 @@ func merge(ms ...map[string][]string) map[string][]string {
 	return out
 }
 
-var accentStripper = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// accentStripper returns a new transformer each time: a transform.Chain
+// keeps state, and headers are keyed from concurrent imports and rewrites.
+func accentStripper() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 // headerKey folds a header for matching: accents and case removed, every run
 // of punctuation and spaces made one space ("Tel. Comercial" → "tel comercial").
 func headerKey(h string) string {
-	s, _, err := transform.String(accentStripper, h)
+	s, _, err := transform.String(accentStripper(), h)
 	if err != nil {
 		s = h
 	}

@@ -136,14 +136,9 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 		rec.Company = b.cell(r, TargetCompany)
 	}
 	for _, pc := range b.phones {
-		cell := strings.TrimSpace(r.cells[pc.col])
+		cell := b.phoneInput(r, pc)
 		if cell == "" {
 			continue
-		}
-		if pc.ddd >= 0 {
-			if ddd := digitsOnly(r.cells[pc.ddd]); ddd != "" && isLocalNumber(cell) {
-				cell = "(" + strings.TrimLeft(ddd, "0") + ") " + cell
-			}
 		}
 		s.results = b.profile.AppendNormalize(s.results[:0], cell)
 		for i, res := range s.results {
@@ -156,6 +151,20 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 	}
 	rec.Hash = b.hash(rec, s)
 	return nil
+}
+
+// phoneInput is the text of one phone cell as it is normalized: trimmed,
+// with its DDD column joined to a number written without one. Imports and
+// rewrites both read cells through it, so they get the same results.
+func (b *recordBuilder) phoneInput(r row, pc phoneCol) string {
+	cell := strings.TrimSpace(r.cells[pc.col])
+	if cell == "" || pc.ddd < 0 {
+		return cell
+	}
+	if ddd := digitsOnly(r.cells[pc.ddd]); ddd != "" && isLocalNumber(cell) {
+		cell = "(" + strings.TrimLeft(ddd, "0") + ") " + cell
+	}
+	return cell
 }
 
 // hash covers every imported field and every phone cell: equal hashes

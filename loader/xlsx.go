@@ -24,7 +24,9 @@ type xlsxReader struct {
 	hash   string
 	line   int
 	header []string
-	fmt    format
+	// headerAt is the header's row.
+	headerAt int
+	fmt      format
 }
 
 type xlsxOptions struct {
@@ -120,14 +122,14 @@ func (x *xlsxReader) findHeader(want int, sheet string) error {
 			break
 		}
 	}
-	header, _ := h.result()
+	header, at := h.result()
 	if header == nil {
 		if want > 0 {
 			return inputError(x.name, "--header-row %d: sheet %q has fewer rows", want, sheet)
 		}
 		return inputError(x.name, "sheet %q is empty", sheet)
 	}
-	x.header = header
+	x.header, x.headerAt = header, at
 	return nil
 }
 

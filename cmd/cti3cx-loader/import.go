@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/cti3cx/cti3cx/loader"
+	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/schema"
 )
 
 func init() {
@@ -30,7 +32,8 @@ Exit codes: 0 done; 1 failed or aborted by --max-errors (nothing written);
 
 func cmdImport(ctx context.Context, app *App, args []string) error {
 	var opts loader.Options
-	var slug, tokenEnv string
+	var slug, tokenEnv, rewriteOut string
+	var rf rewriteFlags
 	fs := app.flagSet("import", "--tenant SLUG (--file PATH | --feed URL|PATH|-) [flags]", importHelp)
 	fs.StringVar(&slug, "tenant", "", "tenant slug (required)")
 	fs.StringVar(&opts.File, "file", "", "input file: .csv/.tsv/.txt, .xlsx, .json/.ndjson; - reads CSV from stdin")
@@ -49,12 +52,22 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "do everything, print the mapping (stdout) and the summary (stderr), then roll back")
 	fs.StringVar(&opts.MaxErrors, "max-errors", "", "abort (nothing written) past N rejected rows or P% of the rows read")
 	fs.StringVar(&opts.RejectsPath, "rejects", "", "rejects file path (default: <input>.rejeitados.<ext>)")
+	fs.StringVar(&rewriteOut, "rewrite", "", "also write the input with its phone cells in the tenant's dial format to this file (see rewrite --help)")
+	rf.register(fs)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if err := wantArgs(fs, pos); err != nil {
 		return err
+	}
+	ro := loader.RewriteOptions{File: opts.File, Out: rewriteOut, Encoding: opts.Encoding, Delimiter: opts.Delimiter,
+		Sheet: opts.Sheet, HeaderRow: opts.HeaderRow}
+	if err := rf.apply(&ro); err != nil {
+		return err
+	}
+	if rewriteOut != "" && (opts.File == "" || opts.File == "-") {
+		return usageError(errors.New("import: --rewrite needs --file (a CSV/TSV or XLSX file)"))
 	}
 	if slug == "" {
 		return usageError(errors.New("import: --tenant is required"))
@@ -88,7 +101,26 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 		}
 		writeSummary(out, sum)
 	}
-	return err
+	if err != nil || rewriteOut == "" {
+		return err
+	}
+	return importRewrite(ctx, app, tenant, sum, ro)
+}
+
+// importRewrite writes the rewritten file after an import, with the
+// import's mapping and the tenant's profile: the same results as stored.
+func importRewrite(ctx context.Context, app *App, tenant schema.Tenant, sum loader.Summary, ro loader.RewriteOptions) error {
+	p, err := normalize.NewProfile(tenant.DefaultDDD, tenant.DialFormat)
+	if err != nil {
+		return err
+	}
+	m := sum.Mapping
+	ro.Mapping = &m
+	rs, err := loader.Rewrite(ctx, p, ro)
+	if err != nil {
+		return err
+	}
+	return rs.WriteTable(app.Stdout)
 }
 
 func writeSummary(w io.Writer, s loader.Summary) {
