@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
+
+	"github.com/cti3cx/cti3cx/office"
 )
 
 // rawCSV splits delimited text into records and fields without decoding
@@ -221,17 +223,14 @@ func quoteField(dst []byte, s []byte, quoted bool, delim byte) []byte {
 	return append(dst, '"')
 }
 
-// sheetSafe keeps a spreadsheet from evaluating a cell we write (CSV
-// injection): text starting with = + - @ tab or CR gets a leading
-// apostrophe. A number in E.164 ("+5547…", digits and spaces after the +)
-// is left alone: a spreadsheet reads it as a number, never as a formula
-// that calls anything, and the CRM needs it as written.
-func sheetSafe(s string) string {
-	if s == "" || !strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+// phoneText is a dial string as a rewrite writes it into a cell: never
+// something a spreadsheet evaluates (office.Neutralize), except a number in
+// E.164 ("+5547…", digits after the +), which a spreadsheet reads as a
+// number and never as a formula that calls anything, and which the CRM
+// must get as written.
+func phoneText(s string) string {
+	if len(s) > 1 && s[0] == '+' && strings.Trim(s[1:], "0123456789") == "" {
 		return s
 	}
-	if s[0] == '+' && len(s) > 1 && strings.Trim(s[1:], "0123456789 ") == "" {
-		return s
-	}
-	return "'" + s
+	return office.Neutralize(s)
 }

@@ -242,7 +242,7 @@ func (w *rewriter) decide(e *cellEdit, cell string, moved []movedNumber) []moved
 		return moved
 	}
 	first := w.results[0]
-	e.set, e.value = true, sheetSafe(first.Dial)
+	e.set, e.value = true, phoneText(first.Dial)
 	e.suggestion = first.Suggestion
 	if first.Extension != "" {
 		w.sum.ExtDrop++
@@ -260,7 +260,7 @@ func (w *rewriter) decide(e *cellEdit, cell string, moved []movedNumber) []moved
 			w.sum.ExtDrop++
 			note = joinNote(note, "ramal "+res.Extension+" retirado")
 		}
-		moved = append(moved, movedNumber{dial: sheetSafe(res.Dial), status: rewriteStatusPT[res.Status], suggestion: note, from: from})
+		moved = append(moved, movedNumber{dial: phoneText(res.Dial), status: rewriteStatusPT[res.Status], suggestion: note, from: from})
 	}
 	return moved
 }
@@ -299,25 +299,4 @@ func (w *rewriter) statusHeader() []string {
 		out = append(out, name+" situação", name+" sugestão")
 	}
 	return out
-}
-
-// createOut creates the output next to its final path; commit renames it
-// there, so a failed rewrite leaves no half-written file.
-func createOut(path string) (*os.File, func() error, error) {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return nil, nil, inputError(path, "cannot create: %v", unwrapPathError(err))
-	}
-	commit := func() error {
-		if err := f.Close(); err != nil {
-			os.Remove(f.Name())
-			return inputError(path, "cannot write: %v", err)
-		}
-		if err := os.Rename(f.Name(), path); err != nil {
-			os.Remove(f.Name())
-			return inputError(path, "cannot write: %v", unwrapPathError(err))
-		}
-		return nil
-	}
-	return f, commit, nil
 }

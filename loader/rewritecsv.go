@@ -9,7 +9,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/office"
 )
 
 // csvRewrite is one CSV rewrite's state.
@@ -64,30 +66,28 @@ func rewriteCSV(ctx context.Context, profile normalize.Profile, opts RewriteOpti
 	if err != nil {
 		return sum, err
 	}
-	f, commit, err := createOut(opts.Out)
-	if err != nil {
-		return sum, err
+	err = office.WriteFile(opts.Out, func(w io.Writer) error {
+		c := &csvRewrite{name: name, codec: textCodec{enc: enc}, delim: byte(delim), status: opts.StatusColumns,
+			out: bufio.NewWriterSize(w, 256<<10)}
+		// The BOM is copied with the bytes before the first record.
+		bom := make([]byte, bomLen)
+		if _, err := io.ReadFull(br, bom); err != nil {
+			return inputError(name, "cannot read: %v", err)
+		}
+		c.out.Write(bom)
+		c.raw = newRawCSV(br, byte(delim))
+		if err := c.run(ctx, profile, opts, &sum); err != nil {
+			return err
+		}
+		if err := c.out.Flush(); err != nil {
+			return inputError(opts.Out, "cannot write: %v", err)
+		}
+		return nil
+	})
+	if err != nil && cti3cx.ErrorCode(err) == cti3cx.EINTERNAL && ctx.Err() == nil {
+		return sum, inputError(opts.Out, "cannot write: %v", unwrapPathError(err))
 	}
-	defer os.Remove(f.Name()) // after commit there is nothing left to remove
-	c := &csvRewrite{name: name, codec: textCodec{enc: enc}, delim: byte(delim), status: opts.StatusColumns,
-		out: bufio.NewWriterSize(f, 256<<10)}
-	// The BOM is copied with the bytes before the first record.
-	bom := make([]byte, bomLen)
-	if _, err := io.ReadFull(br, bom); err != nil {
-		f.Close()
-		return sum, inputError(name, "cannot read: %v", err)
-	}
-	c.out.Write(bom)
-	c.raw = newRawCSV(br, byte(delim))
-	if err := c.run(ctx, profile, opts, &sum); err != nil {
-		f.Close()
-		return sum, err
-	}
-	if err := c.out.Flush(); err != nil {
-		f.Close()
-		return sum, inputError(opts.Out, "cannot write: %v", err)
-	}
-	return sum, commit()
+	return sum, err
 }
 
 func (c *csvRewrite) run(ctx context.Context, profile normalize.Profile, opts RewriteOptions, sum *RewriteSummary) error {
@@ -226,7 +226,7 @@ func (c *csvRewrite) writeRecord(edits []cellEdit, extra []string) error {
 		}
 		for _, s := range extra {
 			b = append(b, c.delim)
-			b = quoteField(b, c.codec.encode(sheetSafe(s)), false, c.delim)
+			b = quoteField(b, c.codec.encode(office.Neutralize(s)), false, c.delim)
 		}
 	}
 	b = append(b, rec[c.raw.bodyEnd:]...)

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/office"
 )
 
 // xlsxEdit is one cell to set once the sheet has been read: excelize's
@@ -97,14 +97,8 @@ func rewriteXLSX(ctx context.Context, profile normalize.Profile, opts RewriteOpt
 			}
 		}
 	}
-	out, commit, err := createOut(opts.Out)
-	if err != nil {
-		return sum, err
+	if err := office.SaveXLSX(f, opts.Out); err != nil {
+		return sum, inputError(opts.Out, "cannot write: %v", unwrapPathError(err))
 	}
-	defer os.Remove(out.Name())
-	if err := f.Write(out); err != nil {
-		out.Close()
-		return sum, inputError(opts.Out, "cannot write: %v", err)
-	}
-	return sum, commit()
+	return sum, nil
 }
