@@ -217,7 +217,7 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	path, rwErr := rw.close()
 	sum.RejectsPath = path
 
-	counts.RowsRead, counts.Rejected = st.read, st.rejected
+	counts.RowsRead, counts.Rejected, counts.Warned = st.read, st.rejected, st.warned
 	counts.PhonesOK, counts.PhonesFixed, counts.PhonesInvalid = st.phones[0], st.phones[1], st.phones[2]
 	sum.ImportCounts, sum.Duplicates = counts, st.duplicates
 	run.ImportCounts = counts
@@ -257,7 +257,7 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	sum.Duration = time.Since(start)
 	log.Info("import finished", "outcome", run.Outcome, "read", counts.RowsRead, "inserted", counts.Inserted,
 		"updated", counts.Updated, "unchanged", counts.Unchanged, "deleted", counts.Deleted,
-		"rejected", counts.Rejected, "duplicates", st.duplicates, "duration", sum.Duration.Round(time.Millisecond))
+		"rejected", counts.Rejected, "warned", counts.Warned, "duplicates", st.duplicates, "duration", sum.Duration.Round(time.Millisecond))
 	if txErr != nil {
 		if ctx.Err() != nil && cti3cx.ErrorCode(txErr) == cti3cx.EINTERNAL {
 			txErr = cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: import interrupted, nothing was written: %w", name, ctx.Err())
@@ -298,6 +298,7 @@ type runState struct {
 	progress   *progress
 	read       int
 	rejected   int
+	warned     int // imported rows with warnings
 	duplicates int
 	phones     [3]int // ok, fixed, invalid
 	keep       []string
@@ -314,6 +315,14 @@ func (st *runState) absorb(bt *batch) error {
 		// A rejected row's record stays: --mode full must not delete it.
 		if id := rejectedID(rj); id != "" {
 			st.keep = append(st.keep, id)
+		}
+	}
+	for _, w := range bt.warned {
+		st.warned++
+		for _, e := range w.warns {
+			if err := st.reject(bt.rows[bt.recRow[w.rec]], e); err != nil {
+				return err
+			}
 		}
 	}
 	for i := range bt.recs {
@@ -351,7 +360,8 @@ func rejectedID(rj rejected) string { return rj.id }
 
 func (st *runState) reject(r row, e *rowError) error {
 	if len(st.stored) < maxStoredRejects {
-		st.stored = append(st.stored, schema.ImportReject{Line: r.line, Code: e.Code, Message: e.Message, Record: recordText(r, st.fmt)})
+		st.stored = append(st.stored, schema.ImportReject{Line: r.line, Code: e.Code, Message: e.Message,
+			Record: recordText(r, st.fmt), Imported: e.imported()})
 	}
 	return st.rejects.write(r, e)
 }

@@ -22,6 +22,12 @@ type rejected struct {
 	id  string // the row's id, when it has one
 }
 
+// warned is a record imported with warnings.
+type warned struct {
+	rec   int // index in recs
+	warns []*rowError
+}
+
 // batch is a slice of rows on its way through the workers. done closes
 // when recs and rejects are filled.
 type batch struct {
@@ -29,6 +35,7 @@ type batch struct {
 	recs    []schema.StagedRecord
 	recRow  []int // index in rows of each rec
 	rejects []rejected
+	warned  []warned
 	done    chan struct{}
 }
 
@@ -136,6 +143,9 @@ func (p *pipeline) process(bt *batch, s *scratch) {
 		if err := p.builder.build(r, &bt.recs[n], s); err != nil {
 			bt.rejects = append(bt.rejects, rejected{r, err, p.builder.id(r)})
 			continue
+		}
+		if len(s.warns) > 0 {
+			bt.warned = append(bt.warned, warned{n, append([]*rowError(nil), s.warns...)})
 		}
 		bt.recRow = append(bt.recRow, i)
 		n++

@@ -33,11 +33,12 @@ type recordBuilder struct {
 	profile   normalize.Profile
 	cols      map[string]int // target -> column
 	phones    []phoneCol
-	splitName int // column of a full name to split; -1 when none
+	splitName int      // column of a full name to split; -1 when none
+	names     []string // column names, for warnings
 }
 
 func newRecordBuilder(m Mapping, p normalize.Profile) *recordBuilder {
-	b := &recordBuilder{kind: m.Kind, profile: p, cols: map[string]int{}, splitName: -1}
+	b := &recordBuilder{kind: m.Kind, profile: p, cols: map[string]int{}, splitName: -1, names: columnNames(m.Header)}
 	own := map[string]int{} // phone field -> its DDD column
 	for i, t := range m.Targets {
 		if f, ok := dddField(t); ok {
@@ -74,6 +75,7 @@ func newRecordBuilder(m Mapping, p normalize.Profile) *recordBuilder {
 }
 
 type scratch struct {
+	warns   []*rowError // of the last row built: what was done to non-key fields
 	results []normalize.Result
 	h       hash.Hash
 	sum     []byte
@@ -96,9 +98,11 @@ func (b *recordBuilder) id(r row) string {
 	return strings.TrimSpace(b.cell(r, TargetExternalID))
 }
 
-// build fills rec from r, or says why the row is rejected. Invalid phones
-// never reject a row: they are stored flagged.
+// build fills rec from r, or says why the row is rejected. Only the key
+// (the id) and the row's shape reject it: invalid phones are stored
+// flagged, and an invalid e-mail is left empty with a warning in s.warns.
 func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowError {
+	s.warns = s.warns[:0]
 	if r.err != nil {
 		if re, ok := r.err.(*rowError); ok {
 			return re
@@ -118,9 +122,12 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 	if rec.ExternalID == "" {
 		return &rowError{CodeMissingID, "código (id) vazio"}
 	}
-	rec.Email = strings.TrimSpace(b.cell(r, TargetEmail))
-	if rec.Email != "" && validate.Var(rec.Email, "email") != nil {
-		return &rowError{CodeInvalidEmail, fmt.Sprintf("e-mail inválido: %q", rec.Email)}
+	if i, ok := b.cols[TargetEmail]; ok {
+		var w *rowError
+		if rec.Email, w = cleanEmail(r.cells[i]); w != nil {
+			w.Message = fmt.Sprintf("coluna %q: %s", b.names[i], w.Message)
+			s.warns = append(s.warns, w)
+		}
 	}
 	if b.kind == KindAccounts {
 		rec.Name = b.cell(r, TargetName)

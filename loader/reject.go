@@ -2,10 +2,12 @@ package loader
 
 import "fmt"
 
-// Reject codes, as written to the rejects file and import_rejects.
+// Reject and warning codes, as written to the rejects file and
+// import_rejects. A warning's row was imported (see imported).
 const (
 	CodeMissingID       = "missing_id"
-	CodeInvalidEmail    = "invalid_email"
+	CodeInvalidEmail    = "invalid_email"  // a warning: the row loads without the e-mail
+	CodeSeveralEmails   = "several_emails" // a warning: the first valid address is kept
 	CodeWrongFieldCount = "wrong_field_count"
 	CodeMalformed       = "malformed_record"
 	CodeEncoding        = "invalid_encoding"
@@ -13,10 +15,20 @@ const (
 	CodeTooLong         = "value_too_long"
 )
 
-// rowError is why a row was rejected.
+// rowError is why a row was rejected or, for a warning code, what was
+// done to a row that loaded.
 type rowError struct {
 	Code    string
 	Message string // pt-BR, for CRM staff
+}
+
+// imported tells a warning (the row loaded) from a reject.
+func (e *rowError) imported() bool {
+	switch e.Code {
+	case CodeInvalidEmail, CodeSeveralEmails, CodeDuplicateID:
+		return true
+	}
+	return false
 }
 
 func (e *rowError) Error() string { return e.Code + ": " + e.Message }

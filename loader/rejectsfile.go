@@ -18,7 +18,16 @@ import (
 )
 
 // Columns added to each rejected row, in Portuguese for CRM staff.
-var rejectColumns = []string{"linha", "codigo_erro", "mensagem"}
+// importada is "sim" for a warning (the row loaded, see the message for
+// what was left out) and "não" for a rejected row.
+var rejectColumns = []string{"linha", "codigo_erro", "mensagem", "importada"}
+
+func importedText(e *rowError) string {
+	if e.imported() {
+		return "sim"
+	}
+	return "não"
+}
 
 // rejectsWriter writes rejected rows in the input's own format and
 // encoding, so that staff fix them in Excel and import the file again. The
@@ -112,15 +121,15 @@ func (w *rejectsWriter) write(r row, e *rowError) error {
 	line := strconv.Itoa(r.line)
 	switch w.fmt.kind {
 	case FormatXLSX:
-		return w.xlsxRow(append(append([]string{}, r.cells...), line, e.Code, e.Message))
+		return w.xlsxRow(append(append([]string{}, r.cells...), line, e.Code, e.Message, importedText(e)))
 	case FormatJSON:
 		return w.jsonLine(r, e)
 	}
-	return w.csv.Write(append(append([]string{}, r.cells...), line, e.Code, e.Message))
+	return w.csv.Write(append(append([]string{}, r.cells...), line, e.Code, e.Message, importedText(e)))
 }
 
 func (w *rejectsWriter) jsonLine(r row, e *rowError) error {
-	extra, _ := json.Marshal(map[string]any{"linha": r.line, "codigo_erro": e.Code, "mensagem": e.Message})
+	extra, _ := json.Marshal(map[string]any{"linha": r.line, "codigo_erro": e.Code, "mensagem": e.Message, "importada": e.imported()})
 	raw := strings.TrimSpace(r.raw)
 	var out string
 	switch {

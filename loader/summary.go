@@ -23,7 +23,7 @@ func (s Summary) WriteTable(w io.Writer) error {
 		n     int
 	}{
 		{"read", s.RowsRead}, {"inserted", s.Inserted}, {"updated", s.Updated}, {"unchanged", s.Unchanged},
-		{"deleted", s.Deleted}, {"rejected", s.Rejected}, {"duplicates", s.Duplicates},
+		{"deleted", s.Deleted}, {"rejected", s.Rejected}, {"warned", s.Warned}, {"duplicates", s.Duplicates},
 		{"phones ok", s.PhonesOK}, {"phones fixed", s.PhonesFixed}, {"phones invalid", s.PhonesInvalid},
 	}
 	for _, r := range rows {
@@ -34,7 +34,7 @@ func (s Summary) WriteTable(w io.Writer) error {
 		return err
 	}
 	if s.RejectsPath != "" {
-		fmt.Fprintf(w, "rejected rows and duplicates written to %s\n", s.RejectsPath)
+		fmt.Fprintf(w, "rejected rows, warnings (importada = sim) and duplicates written to %s\n", s.RejectsPath)
 	}
 	return nil
 }

@@ -26,6 +26,7 @@ type ImportCounts struct {
 	Unchanged     int
 	Deleted       int
 	Rejected      int
+	Warned        int // imported rows with a warning (a non-key field left empty)
 	PhonesOK      int
 	PhonesFixed   int
 	PhonesInvalid int
@@ -48,22 +49,24 @@ type ImportRun struct {
 	FinishedAt *time.Time
 }
 
-// ImportReject is a row the import refused, kept for the run.
+// ImportReject is a row the import refused, kept for the run, or, with
+// Imported set, a warning about a row it loaded.
 type ImportReject struct {
-	Line    int
-	Code    string
-	Message string
-	Record  string // the original row, as read
+	Line     int
+	Code     string
+	Message  string
+	Record   string // the original row, as read
+	Imported bool
 }
 
 const importRunColumns = `id, tenant_id, kind, source, source_hash, mode, dry_run, outcome, error,
-	rows_read, inserted, updated, unchanged, deleted, rejected, phones_ok, phones_fixed, phones_invalid,
+	rows_read, inserted, updated, unchanged, deleted, rejected, warned, phones_ok, phones_fixed, phones_invalid,
 	started_at, finished_at`
 
 func scanImportRun(row pgx.Row) (ImportRun, error) {
 	var r ImportRun
 	err := row.Scan(&r.ID, &r.TenantID, &r.Kind, &r.Source, &r.SourceHash, &r.Mode, &r.DryRun, &r.Outcome, &r.Error,
-		&r.RowsRead, &r.Inserted, &r.Updated, &r.Unchanged, &r.Deleted, &r.Rejected,
+		&r.RowsRead, &r.Inserted, &r.Updated, &r.Unchanged, &r.Deleted, &r.Rejected, &r.Warned,
 		&r.PhonesOK, &r.PhonesFixed, &r.PhonesInvalid, &r.StartedAt, &r.FinishedAt)
 	return r, err
 }
@@ -94,11 +97,11 @@ func (db *DB) FinishImportRun(ctx context.Context, r ImportRun, rejects []Import
 		tag, err := tx.Exec(ctx, `
 			UPDATE import_runs SET source_hash = $3, outcome = $4, error = $5,
 				rows_read = $6, inserted = $7, updated = $8, unchanged = $9, deleted = $10, rejected = $11,
-				phones_ok = $12, phones_fixed = $13, phones_invalid = $14, finished_at = now()
+				phones_ok = $12, phones_fixed = $13, phones_invalid = $14, warned = $15, finished_at = now()
 			WHERE tenant_id = $1 AND id = $2`,
 			r.TenantID, r.ID, r.SourceHash, r.Outcome, r.Error,
 			r.RowsRead, r.Inserted, r.Updated, r.Unchanged, r.Deleted, r.Rejected,
-			r.PhonesOK, r.PhonesFixed, r.PhonesInvalid)
+			r.PhonesOK, r.PhonesFixed, r.PhonesInvalid, r.Warned)
 		if err != nil {
 			return err
 		}
@@ -108,10 +111,10 @@ func (db *DB) FinishImportRun(ctx context.Context, r ImportRun, rejects []Import
 		if len(rejects) == 0 {
 			return nil
 		}
-		_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_rejects"}, []string{"run_id", "line", "code", "message", "record"},
+		_, err = tx.CopyFrom(ctx, pgx.Identifier{"import_rejects"}, []string{"run_id", "line", "code", "message", "record", "imported"},
 			pgx.CopyFromSlice(len(rejects), func(i int) ([]any, error) {
 				j := rejects[i]
-				return []any{r.ID, j.Line, j.Code, j.Message, j.Record}, nil
+				return []any{r.ID, j.Line, j.Code, j.Message, j.Record, j.Imported}, nil
 			}))
 		return err
 	})
@@ -140,7 +143,7 @@ func (db *DB) ListImportRuns(ctx context.Context, tenantID int64, limit int) ([]
 // ImportRejects returns a run's rejects by line. The run must be the tenant's.
 func (db *DB) ImportRejects(ctx context.Context, tenantID, runID int64) ([]ImportReject, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT j.line, j.code, j.message, j.record FROM import_rejects j
+		SELECT j.line, j.code, j.message, j.record, j.imported FROM import_rejects j
 		JOIN import_runs r ON r.id = j.run_id
 		WHERE r.tenant_id = $1 AND j.run_id = $2 ORDER BY j.line, j.id`, tenantID, runID)
 	if err != nil {
@@ -148,7 +151,7 @@ func (db *DB) ImportRejects(ctx context.Context, tenantID, runID int64) ([]Impor
 	}
 	rejects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportReject, error) {
 		var j ImportReject
-		return j, r.Scan(&j.Line, &j.Code, &j.Message, &j.Record)
+		return j, r.Scan(&j.Line, &j.Code, &j.Message, &j.Record, &j.Imported)
 	})
 	return rejects, wrapDBError(err)
 }

@@ -20,8 +20,8 @@ func TestMigrateCreatesDatabaseAndIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatalf("first migrate: %v", err)
 	}
-	if len(applied) != schema.LatestVersion() {
-		t.Fatalf("first migrate applied %v, want all %d", applied, schema.LatestVersion())
+	if len(applied) != migrationCount(t) {
+		t.Fatalf("first migrate applied %v, want all %d", applied, migrationCount(t))
 	}
 	again, err := schema.MigrateURL(ctx, url, log)
 	if err != nil {
@@ -42,8 +42,8 @@ func TestMigrateCreatesDatabaseAndIsIdempotent(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, "SELECT count(*) FROM schema_migrations").Scan(&rows); err != nil {
 		t.Fatal(err)
 	}
-	if rows != schema.LatestVersion() {
-		t.Fatalf("schema_migrations has %d rows, want %d", rows, schema.LatestVersion())
+	if rows != migrationCount(t) {
+		t.Fatalf("schema_migrations has %d rows, want %d", rows, migrationCount(t))
 	}
 }
 
@@ -71,9 +71,20 @@ func TestConcurrentMigrateIsSafe(t *testing.T) {
 		}
 		total += len(applied[i])
 	}
-	if total != schema.LatestVersion() {
-		t.Fatalf("migrations applied %d times in all, want each once (%d)", total, schema.LatestVersion())
+	if total != migrationCount(t) {
+		t.Fatalf("migrations applied %d times in all, want each once (%d)", total, migrationCount(t))
 	}
+}
+
+// migrationCount is how many migrations there are: versions may have gaps
+// (numbers are handed out to parallel work), so it is not LatestVersion.
+func migrationCount(t *testing.T) int {
+	t.Helper()
+	ms, err := schema.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ms)
 }
 
 func TestCheckCurrentRefusesOldSchema(t *testing.T) {

@@ -23,9 +23,11 @@ One import is one transaction: a crash or Ctrl-C leaves the previous data
 intact, and running the same command again completes it. Rows are matched by
 (tenant, external id): unchanged rows are not written.
 
-Rejected rows go to a rejects file in the input's format and encoding
-(<name>.rejeitados.<ext> next to the input unless --rejects), with the
-columns linha, codigo_erro and mensagem added.
+Only a missing id or a broken row rejects it; an invalid e-mail is left out
+and the row loads with a warning. Rejected rows and warnings go to a rejects
+file in the input's format and encoding (<name>.rejeitados.<ext> next to the
+input unless --rejects), with the columns linha, codigo_erro, mensagem and
+importada (sim for a warning) added.
 
 Exit codes: 0 done; 1 failed or aborted by --max-errors (nothing written);
 2 bad usage or bad input (nothing written).`

@@ -238,7 +238,7 @@ func TestImportFeeds(t *testing.T) {
 	if strings.Contains(out+errOut, "s3cret") {
 		t.Fatal("the token was printed")
 	}
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Inserted: 4, Rejected: 1})
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Inserted: 5, Warned: 1})
 	c, _ := e.db.ContactByExternalID(context.Background(), e.tenant.ID, "F-1")
 	if c.FirstName != "Ana" || c.LastName != "Maria Souza" {
 		t.Fatalf("full name split: %+v", c)
@@ -250,7 +250,7 @@ func TestImportFeeds(t *testing.T) {
 		t.Fatalf("scientific notation: %+v", p)
 	}
 	rejects, _ := e.db.ImportRejects(context.Background(), e.tenant.ID, e.lastRun().ID)
-	if len(rejects) != 1 || rejects[0].Code != "invalid_email" || !strings.Contains(rejects[0].Record, `"F-2"`) {
+	if len(rejects) != 1 || rejects[0].Code != "invalid_email" || !rejects[0].Imported || !strings.Contains(rejects[0].Record, `"F-2"`) {
 		t.Fatalf("rejects = %+v", rejects)
 	}
 	// A wrong token is bad input: exit 2, nothing written.
@@ -263,9 +263,10 @@ func TestImportFeeds(t *testing.T) {
 	// NDJSON file: rejects go to an NDJSON file next to it.
 	nd := e.write("c.ndjson", []byte("{\"codigo\":\"N-1\",\"nome\":\"A\",\"email\":\"x@\"}\n{\"codigo\":\"N-2\",\"nome\":\"B\"}\n"))
 	e.mustImport("--feed", nd, "--kind", "contacts")
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 2, Inserted: 1, Rejected: 1})
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 2, Inserted: 2, Warned: 1})
 	rej, err := os.ReadFile(filepath.Join(e.dir, "c.rejeitados.ndjson"))
-	if err != nil || !strings.Contains(string(rej), `"codigo":"N-1"`) || !strings.Contains(string(rej), `"codigo_erro":"invalid_email"`) {
+	if err != nil || !strings.Contains(string(rej), `"codigo":"N-1"`) || !strings.Contains(string(rej), `"codigo_erro":"invalid_email"`) ||
+		!strings.Contains(string(rej), `"importada":true`) {
 		t.Fatalf("NDJSON rejects: %s %v", rej, err)
 	}
 	// stdin.

@@ -129,7 +129,11 @@ func TestImportSamplesAndReimport(t *testing.T) {
 	accounts, contacts := e.sample("accounts.csv"), e.sample("contacts.csv")
 
 	e.mustImport("--file", accounts)
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Inserted: 4, Rejected: 1})
+	// A-500's e-mail is invalid: the row loads without it, with a warning.
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Inserted: 5, Warned: 1})
+	if a, err := e.db.AccountByExternalID(context.Background(), e.tenant.ID, "A-500"); err != nil || a.Email != "" || a.Name != "Comércio de Peças Joinville" {
+		t.Fatalf("A-500 = %+v, %v", a, err)
+	}
 	acme, err := e.db.AccountByExternalID(context.Background(), e.tenant.ID, "A-100")
 	if err != nil || acme.Name != "Acme Indústria Ltda" || acme.TradeName != "Acme" {
 		t.Fatalf("A-100 = %+v, %v (Windows-1252 decoded?)", acme, err)
@@ -145,12 +149,13 @@ func TestImportSamplesAndReimport(t *testing.T) {
 	}
 	text, _ := charmap.Windows1252.NewDecoder().Bytes(rej)
 	if !strings.HasPrefix(string(text), "Código;Razão Social;") || !strings.Contains(string(text), "A-500;") ||
-		!strings.Contains(string(text), ";linha;codigo_erro;mensagem") || !strings.Contains(string(text), ";6;invalid_email;") {
+		!strings.Contains(string(text), ";linha;codigo_erro;mensagem;importada") || !strings.Contains(string(text), ";6;invalid_email;") ||
+		!strings.Contains(string(text), `"vendas@pecasjv"`) || !strings.Contains(string(text), ";sim\r\n") {
 		t.Fatalf("accounts rejects file:\n%s", text)
 	}
 
 	out := e.mustImport("--file", contacts)
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 8, Inserted: 7, Rejected: 1})
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 8, Inserted: 8, Warned: 1})
 	if !strings.Contains(out, "inserted") || !strings.Contains(out, "phones invalid") {
 		t.Fatalf("no summary table:\n%s", out)
 	}
@@ -182,7 +187,8 @@ func TestImportSamplesAndReimport(t *testing.T) {
 		t.Fatalf("foreign = %+v", p)
 	}
 	rejects, _ := e.db.ImportRejects(context.Background(), e.tenant.ID, e.lastRun().ID)
-	if len(rejects) != 1 || rejects[0].Line != 7 || rejects[0].Code != "invalid_email" || !strings.Contains(rejects[0].Record, "C-1006") {
+	if len(rejects) != 1 || rejects[0].Line != 7 || rejects[0].Code != "invalid_email" || !rejects[0].Imported ||
+		!strings.Contains(rejects[0].Record, "C-1006") || !strings.Contains(rejects[0].Message, `coluna "E-mail"`) {
 		t.Fatalf("rejects = %+v", rejects)
 	}
 	rej, _ = os.ReadFile(filepath.Join(e.dir, "contacts.rejeitados.csv"))
@@ -193,9 +199,9 @@ func TestImportSamplesAndReimport(t *testing.T) {
 	// Second run: everything unchanged, nothing written.
 	before := e.count(`SELECT sum(xmin::text::bigint) FROM (SELECT xmin FROM contacts UNION ALL SELECT xmin FROM phones UNION ALL SELECT xmin FROM accounts) x`)
 	e.mustImport("--file", accounts)
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Unchanged: 4, Rejected: 1})
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Unchanged: 5, Warned: 1})
 	e.mustImport("--file", contacts)
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 8, Unchanged: 7, Rejected: 1})
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 8, Unchanged: 8, Warned: 1})
 	after := e.count(`SELECT sum(xmin::text::bigint) FROM (SELECT xmin FROM contacts UNION ALL SELECT xmin FROM phones UNION ALL SELECT xmin FROM accounts) x`)
 	if before != after {
 		t.Fatalf("re-import rewrote rows (xmin sum %d -> %d)", before, after)
@@ -260,9 +266,9 @@ func TestImportDuplicateIDsKeepTheLastRow(t *testing.T) {
 func TestImportXLSXSample(t *testing.T) {
 	e := newImportEnv(t)
 	e.mustImport("--file", e.sample("accounts.xlsx"))
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Inserted: 4, Rejected: 1})
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 5, Inserted: 5, Warned: 1})
 	e.mustImport("--file", e.sample("contacts.xlsx"))
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 8, Inserted: 7, Rejected: 1})
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 8, Inserted: 8, Warned: 1})
 	if p := e.contactPhones("C-1001")["mobilephone/0"]; p.E164 != "+5547999887766" {
 		t.Fatalf("Maria's mobile from XLSX = %+v", p)
 	}
@@ -272,7 +278,7 @@ func TestImportXLSXSample(t *testing.T) {
 	}
 	defer f.Close()
 	rows, _ := f.GetRows(f.GetSheetList()[0])
-	if len(rows) != 2 || rows[1][0] != "C-1006" || rows[1][len(rows[1])-2] != "invalid_email" {
+	if len(rows) != 2 || rows[1][0] != "C-1006" || rows[1][len(rows[1])-3] != "invalid_email" || rows[1][len(rows[1])-1] != "sim" {
 		t.Fatalf("XLSX rejects = %q", rows)
 	}
 }
@@ -290,7 +296,7 @@ func TestImportMappingFileAndDryRun(t *testing.T) {
 	if e.lastRun().Outcome != schema.OutcomeDryRun || e.count(`SELECT count(*) FROM contacts`) != 0 {
 		t.Fatalf("dry run wrote: %+v", e.lastRun())
 	}
-	if e.lastRun().Inserted != 7 {
+	if e.lastRun().Inserted != 8 {
 		t.Fatalf("dry run should count what it would do: %+v", e.lastRun())
 	}
 	// stdout is the mapping alone ("--dry-run > mapping.yaml"); the summary
@@ -318,7 +324,7 @@ func TestImportMappingFileAndDryRun(t *testing.T) {
 
 func TestImportMaxErrorsAborts(t *testing.T) {
 	e := newImportEnv(t)
-	path := e.write("m.csv", []byte("Código;Nome;E-mail\n1;A;a@x.com.br\n2;B;bad\n3;C;worse\n4;D;d@x.com.br\n"))
+	path := e.write("m.csv", []byte("Código;Nome;E-mail\n1;A;a@x.com.br\n;B;b@x.com.br\n;C;c@x.com.br\n4;D;bad\n"))
 	for _, limit := range []string{"1", "40%"} {
 		code, _, errOut := e.imp("--file", path, "--kind", "contacts", "--max-errors", limit)
 		if code != 1 || !strings.Contains(errOut, "max-errors") {
@@ -329,7 +335,8 @@ func TestImportMaxErrorsAborts(t *testing.T) {
 		}
 	}
 	e.mustImport("--file", path, "--kind", "contacts", "--max-errors", "50%")
-	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 4, Inserted: 2, Rejected: 2})
+	// A warning (D's e-mail) is no error: it does not count toward the limit.
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 4, Inserted: 2, Rejected: 2, Warned: 1})
 }
 
 func TestImportFullModeSoftDeletes(t *testing.T) {

@@ -50,11 +50,11 @@ func cmdRuns(ctx context.Context, app *App, args []string) error {
 			timeOrDash(r.FinishedAt), r.Outcome, r.RulesVersion, r.Checked, r.Changed, r.NewlyInvalid, r.Fixed, r.StillInvalid, r.Error)
 	}
 	fmt.Fprintln(tw, "\nImport runs")
-	fmt.Fprintln(tw, "ID\tSTARTED\tFINISHED\tKIND\tSOURCE\tOUTCOME\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tDELETED\tREJECTED\tPHONES_OK\tPHONES_FIXED\tPHONES_INVALID")
+	fmt.Fprintln(tw, "ID\tSTARTED\tFINISHED\tKIND\tSOURCE\tOUTCOME\tREAD\tINSERTED\tUPDATED\tUNCHANGED\tDELETED\tREJECTED\tWARNED\tPHONES_OK\tPHONES_FIXED\tPHONES_INVALID")
 	for _, r := range imports {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.StartedAt.Format("2006-01-02T15:04:05Z07:00"),
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", r.ID, r.StartedAt.Format("2006-01-02T15:04:05Z07:00"),
 			timeOrDash(r.FinishedAt), r.Kind, r.Source, r.Outcome, r.RowsRead, r.Inserted, r.Updated, r.Unchanged, r.Deleted,
-			r.Rejected, r.PhonesOK, r.PhonesFixed, r.PhonesInvalid)
+			r.Rejected, r.Warned, r.PhonesOK, r.PhonesFixed, r.PhonesInvalid)
 	}
 	return tw.Flush()
 }
