@@ -55,7 +55,16 @@ type ReportGroup struct {
 // ReportSummary counts the phones ReportRows would list, by status and
 // reasons, so that a report's summary can come before its rows.
 func (db *DB) ReportSummary(ctx context.Context, tenantID int64, f ReportFilter) ([]ReportGroup, error) {
-	rows, err := db.Pool.Query(ctx, `SELECT p.status, p.reasons, count(*)`+reportFrom+`
+	return reportSummary(ctx, db.Pool, tenantID, f)
+}
+
+// querier is what the report queries need of a pool or a transaction.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func reportSummary(ctx context.Context, q querier, tenantID int64, f ReportFilter) ([]ReportGroup, error) {
+	rows, err := q.Query(ctx, `SELECT p.status, p.reasons, count(*)`+reportFrom+`
 		GROUP BY 1, 2 ORDER BY 1, 2`, tenantID, f.Statuses, f.Since)
 	if err != nil {
 		return nil, wrapDBError(err)
@@ -67,7 +76,33 @@ func (db *DB) ReportSummary(ctx context.Context, tenantID int64, f ReportFilter)
 // ReportRows calls fn for each of the tenant's phones in one of the statuses,
 // ordered by record, streaming so that a large report never sits in memory.
 func (db *DB) ReportRows(ctx context.Context, tenantID int64, f ReportFilter, fn func(ReportRow) error) error {
-	rows, err := db.Pool.Query(ctx, `
+	return reportRows(ctx, db.Pool, tenantID, f, fn)
+}
+
+// ReportSnapshot counts the report's phones, calls summary with the counts,
+// then streams the same phones to row: both read one snapshot (a read-only,
+// repeatable-read transaction), so the rows are exactly the ones counted,
+// whatever imports or fixes run meanwhile. A writer that must size its
+// sheets before the rows (an XLSX stream) relies on it.
+func (db *DB) ReportSnapshot(ctx context.Context, tenantID int64, f ReportFilter,
+	summary func([]ReportGroup) error, row func(ReportRow) error) error {
+	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return wrapDBError(err)
+	}
+	defer tx.Rollback(ctx) //nolint:errcheck // read-only: nothing to undo
+	groups, err := reportSummary(ctx, tx, tenantID, f)
+	if err != nil {
+		return err
+	}
+	if err := summary(groups); err != nil {
+		return err
+	}
+	return reportRows(ctx, tx, tenantID, f, row)
+}
+
+func reportRows(ctx context.Context, q querier, tenantID int64, f ReportFilter, fn func(ReportRow) error) error {
+	rows, err := q.Query(ctx, `
 		SELECT p.id,
 			CASE WHEN p.account_id IS NOT NULL THEN 'account' ELSE 'contact' END,
 			coalesce(a.external_id, c.external_id),

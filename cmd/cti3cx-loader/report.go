@@ -8,28 +8,34 @@ import (
 	"time"
 
 	"github.com/cti3cx/cti3cx/loader/report"
+	"github.com/cti3cx/cti3cx/loader/worker"
 )
 
 func init() {
 	register("report", "write the phones that need a human to an XLSX or CSV file for CRM staff", cmdReport)
 }
 
-const reportHelp = `Writes one row per phone that needs a human: record kind, external id, name,
-company, field, the value as stored, status, the reason in plain Portuguese,
-the suggested fix, an empty corrigir_para column for staff to fill, and ref
-(do not edit: it ties the row to the phone for 'fixes apply').
+const reportHelp = `Writes one row per phone that needs a human, headed in Portuguese: record
+kind, external id, name, company, field, the value as stored, an empty
+"Corrigir para" column for staff to fill, status, the reason in plain
+Portuguese, the suggested fix, and ref (do not edit: it ties the row to the
+phone for 'fixes apply').
 
-.xlsx: a Resumo sheet with counts by reason, then one sheet per problem kind
-with a frozen header, filters and every cell as text. .csv: UTF-8 with BOM,
-';' and CRLF, as Excel in Brazil expects.`
+.xlsx: a Resumo sheet (tenant, DDD, date in --timezone, counts), then one
+sheet per problem kind with a frozen header, filters, wrapped text, every
+cell as text, printing landscape one page wide. .csv: UTF-8 with BOM, ';'
+and CRLF, as Excel in Brazil expects; cells that would start a formula get
+a leading apostrophe, cells a spreadsheet would read as a number a leading
+tab (see docs/revalidation.md).`
 
 func cmdReport(ctx context.Context, app *App, args []string) error {
-	var slug, out, statuses, since string
-	fs := app.flagSet("report", "--tenant SLUG --out FILE.xlsx|FILE.csv [--status invalid,fixed] [--since DATE]", reportHelp)
+	var slug, out, statuses, since, tz string
+	fs := app.flagSet("report", "--tenant SLUG --out FILE.xlsx|FILE.csv [--status invalid,fixed] [--since DATE] [--timezone ZONE]", reportHelp)
 	fs.StringVar(&slug, "tenant", "", "tenant slug (required)")
 	fs.StringVar(&out, "out", "", "report file, .xlsx or .csv (required)")
 	fs.StringVar(&statuses, "status", strings.Join(report.DefaultStatuses, ","), "statuses to list: invalid, fixed, ok, comma-separated")
 	fs.StringVar(&since, "since", "", "only phones changed since DATE (YYYY-MM-DD, or RFC 3339)")
+	fs.StringVar(&tz, "timezone", firstNonEmpty(app.Getenv("CTI3CX_TIMEZONE"), worker.DefaultTimezone), "time zone of the report's dates, as the worker's (env CTI3CX_TIMEZONE)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -40,7 +46,11 @@ func cmdReport(ctx context.Context, app *App, args []string) error {
 	if slug == "" || out == "" {
 		return usageError(errors.New("report: --tenant and --out are required"))
 	}
-	opts := report.Options{}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return usageError(fmt.Errorf("--timezone %q: %v", tz, err))
+	}
+	opts := report.Options{Now: time.Now().In(loc)}
 	for _, s := range strings.Split(statuses, ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			opts.Statuses = append(opts.Statuses, s)

@@ -50,7 +50,7 @@ func TestRevalidateReportFixCommands(t *testing.T) {
 		rows, _ := x.GetRows(s)
 		for i, r := range rows[1:] {
 			if r[5] == "3333-4444" {
-				_ = x.SetCellStr(s, "J"+strconv.Itoa(i+2), "(47) 3333-4444")
+				_ = x.SetCellStr(s, "G"+strconv.Itoa(i+2), "(47) 3333-4444")
 				filled = true
 			}
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"io"
 
+	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -15,22 +16,20 @@ const bom = "\uFEFF"
 
 // WriteCSV writes the tenant's report as one CSV table: UTF-8 with a BOM,
 // ';' between fields and CRLF line ends, so that it opens correctly in Excel
-// in Brazil.
+// in Brazil. Every cell goes through office.Text: nothing is evaluated as a
+// formula, and phone numbers and ids stay text (see package office).
 func WriteCSV(ctx context.Context, db *schema.DB, t schema.Tenant, w io.Writer, opts Options) (Summary, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return Summary{}, err
 	}
-	sum, _, err := plan(ctx, db, t, opts)
-	if err != nil {
-		return sum, err
-	}
 	bw := bufio.NewWriter(w)
 	cw := newCSVWriter(bw)
-	if err := cw.Write(Columns); err != nil {
-		return sum, err
-	}
-	err = db.ReportRows(ctx, t.ID, schema.ReportFilter{Statuses: opts.Statuses, Since: opts.Since}, func(r schema.ReportRow) error {
+	var sum Summary
+	err = snapshot(ctx, db, t, opts, func(s Summary, _ []string) error {
+		sum = s
+		return cw.Write(Columns)
+	}, func(r schema.ReportRow) error {
 		return cw.Write(line(r))
 	})
 	if err != nil {
@@ -43,11 +42,22 @@ func WriteCSV(ctx context.Context, db *schema.DB, t schema.Tenant, w io.Writer, 
 	return sum, bw.Flush()
 }
 
+// textCSV writes CSV for people: every cell through office.Text.
+type textCSV struct{ *csv.Writer }
+
+func (w textCSV) Write(cells []string) error {
+	out := make([]string, len(cells))
+	for i, c := range cells {
+		out[i] = office.Text(c)
+	}
+	return w.Writer.Write(out)
+}
+
 // newCSVWriter writes the BOM and returns a writer in the report's dialect.
-func newCSVWriter(w io.Writer) *csv.Writer {
+func newCSVWriter(w io.Writer) textCSV {
 	_, _ = io.WriteString(w, bom) // a failed write shows again in the csv writer's error
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	cw.UseCRLF = true
-	return cw
+	return textCSV{cw}
 }

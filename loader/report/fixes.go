@@ -1,10 +1,12 @@
 package report
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"os"
+	"io"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -199,68 +202,96 @@ func (a *applier) validate(fix string) (schema.Normalized, string) {
 		Extension: r.Extension, Status: string(r.Status), Reasons: r.Reasons.String(), Suggestion: r.Suggestion}, ""
 }
 
-var resultColumns = []string{"aba", "linha", "ref", "tipo_registro", "id_externo", "nome", "campo",
-	"valor_armazenado", "corrigir_para", "resultado", "motivo", "numero_discado"}
+// resultColumns head the result file, for staff, in Portuguese.
+var resultColumns = []column{
+	{"aba", "Aba", 20}, {"linha", "Linha", 7}, {"ref", "ref", 17}, {"tipo_registro", "Tipo", 8},
+	{"id_externo", "ID no CRM", 12}, {"nome", "Nome", 22}, {"campo", "Campo", 15},
+	{"valor_armazenado", "Valor no CRM", 20}, {"corrigir_para", "Corrigir para", 20},
+	{"resultado", "Resultado", 16}, {"motivo", "Motivo", 44}, {"numero_discado", "Número discado", 18},
+}
 
 func (r FixResult) cells() []string {
 	return []string{r.Sheet, strconv.Itoa(r.Line), r.Ref, r.Kind, r.ID, r.Name, r.Field, r.Stored, r.FixTo,
 		r.Outcome, r.Reason, r.Dial}
 }
 
-// writeResults writes the result file in the input's format.
+// writeResults writes the result file in the input's format, whole or not
+// at all, created 0644 subject to the umask.
 func writeResults(path string, results []FixResult) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
+	err := office.WriteFile(path, func(w io.Writer) error {
+		if strings.EqualFold(filepath.Ext(path), ".csv") {
+			return writeResultsCSV(w, results)
+		}
+		return writeResultsXLSX(w, results)
+	})
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
 		return cti3cx.Errorf(cti3cx.EINVALID, "result file: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	if strings.EqualFold(filepath.Ext(path), ".csv") {
-		cw := newCSVWriter(tmp)
-		_ = cw.Write(resultColumns)
-		for _, r := range results {
-			_ = cw.Write(r.cells())
-		}
-		cw.Flush()
-		err = cw.Error()
-	} else {
-		err = writeResultsXLSX(tmp, results)
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return err
 }
 
-func writeResultsXLSX(w *os.File, results []FixResult) error {
+func writeResultsCSV(w io.Writer, results []FixResult) error {
+	bw := bufio.NewWriter(w)
+	cw := newCSVWriter(bw)
+	headers := make([]string, len(resultColumns))
+	for i, c := range resultColumns {
+		headers[i] = c.header
+	}
+	_ = cw.Write(headers)
+	for _, r := range results {
+		_ = cw.Write(r.cells())
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+const resultSheet = "Resultado"
+
+func writeResultsXLSX(w io.Writer, results []FixResult) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	x, err := newXLSX(f)
 	if err != nil {
 		return err
 	}
-	if err := f.SetSheetName(summarySheet, "Resultado"); err != nil {
+	if err := f.SetSheetName(summarySheet, resultSheet); err != nil {
 		return err
 	}
-	sw, err := f.NewStreamWriter("Resultado")
+	if err := x.printSetup(resultSheet, true); err != nil {
+		return err
+	}
+	sw, err := office.NewStream(f, resultSheet, len(resultColumns), len(results)+1)
 	if err != nil {
 		return err
 	}
-	for i, wd := range []float64{20, 7, 16, 12, 16, 30, 20, 22, 22, 18, 60, 18} {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+	widths := make([]float64, len(resultColumns))
+	headers := make([]string, len(resultColumns))
+	for i, c := range resultColumns {
+		widths[i], headers[i] = c.width, c.header
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
 			return err
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	if err := sw.SetRow("A1", cells(resultColumns, x.header)); err != nil {
+	if err := sw.SetRow("A1", cells(headers, x.header), excelize.RowOpts{Height: 20}); err != nil {
 		return err
 	}
 	for i, r := range results {
-		if err := sw.SetRow(cellName(1, i+2), cells(r.cells(), x.text)); err != nil {
+		values := r.cells()
+		row := cells(values, x.text)
+		row[1] = excelize.Cell{StyleID: x.count, Value: r.Line} // a row number, as a number
+		if err := sw.SetRow(cellName(1, i+2), row, excelize.RowOpts{Height: rowHeight(values, widths)}); err != nil {
+			return err
+		}
+	}
+	if len(results) > 0 { // a table needs a row under its header
+		if err := sw.AddTable(&excelize.Table{Range: "A1:" + cellName(len(resultColumns), len(results)+1),
+			StyleName: "TableStyleLight9", ShowRowStripes: boolPtr(false)}); err != nil {
 			return err
 		}
 	}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/cti3cx/cti3cx/api"
 	"github.com/cti3cx/cti3cx/loader/report"
+	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -38,7 +39,7 @@ func fillXLSX(t *testing.T, path string, fixes map[string]string) {
 		}
 		for i, r := range rows[1:] {
 			if fix, ok := fixes[r[5]]; ok {
-				if err := x.SetCellStr(s, "J"+itoa(i+2), fix); err != nil {
+				if err := x.SetCellStr(s, "G"+itoa(i+2), fix); err != nil {
 					t.Fatal(err)
 				}
 				filled++
@@ -98,6 +99,9 @@ func readResults(t *testing.T, path string) map[string][]string {
 		}
 	}
 	for _, r := range rows[1:] {
+		for i := range r {
+			r[i] = office.Restore(r[i])
+		}
 		out[r[7]] = r // by valor_armazenado
 	}
 	return out
@@ -227,11 +231,11 @@ func TestFixRoundTripCSV(t *testing.T) {
 	}
 	otherRef = report.Ref(otherID, "999", nil)
 	for _, row := range rows[1:] {
-		switch row[5] {
+		switch office.Restore(row[5]) {
 		case "3333-4444":
-			row[9] = "47 3333-4444"
+			row[6] = "47 3333-4444"
 		case "não tem":
-			row[9] = "(47) 99988-7766"
+			row[6] = "(47) 99988-7766"
 			row[10] = otherRef // tampered: points at another tenant's phone
 		}
 	}

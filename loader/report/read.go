@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cti3cx/cti3cx"
+	"github.com/cti3cx/cti3cx/office"
 )
 
 // Row is one data row of a report as staff returned it, its cells by column
@@ -21,8 +22,12 @@ type Row struct {
 	cells map[string]string
 }
 
-// Get returns the cell of the named column, trimmed.
-func (r Row) Get(column string) string { return strings.TrimSpace(r.cells[column]) }
+// Get returns the cell of the named column (by its key, such as
+// corrigir_para), trimmed, as it was before the writer protected it for
+// spreadsheets (office.Restore).
+func (r Row) Get(column string) string {
+	return strings.TrimSpace(office.Restore(r.cells[column]))
+}
 
 // ReadRows calls fn for every data row of a filled report, XLSX or CSV by
 // the file's extension. Sheets without the ref and corrigir_para columns
@@ -99,9 +104,25 @@ func isReportHeader(cells []string) bool {
 	return ref && fix
 }
 
+// normHeader returns the key of a header cell: a report's Portuguese header
+// ("Corrigir para") or the identifier older reports carry (corrigir_para).
 func normHeader(h string) string {
-	return strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, bom)))
+	h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, bom)))
+	if key, ok := headerKeys[h]; ok {
+		return key
+	}
+	return h
 }
+
+// headerKeys maps the headers reports are written with, lowercased, to the
+// columns' keys.
+var headerKeys = func() map[string]string {
+	m := map[string]string{}
+	for _, c := range columns {
+		m[strings.ToLower(c.header)] = c.key
+	}
+	return m
+}()
 
 func newRow(sheet string, line int, header, cells []string) Row {
 	r := Row{Sheet: sheet, Line: line, cells: make(map[string]string, len(header))}

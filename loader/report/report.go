@@ -8,8 +8,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"errors"
+	"io"
+	"io/fs"
 	"math/bits"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -18,19 +20,48 @@ import (
 
 	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/normalize"
+	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
-// Columns of a report, in order. Staff fill corrigir_para; ref ties the row
-// back to the stored phone and the value it had when the report was written.
-var Columns = []string{
-	"tipo_registro", "id_externo", "nome", "empresa", "campo", "valor_armazenado",
-	"situacao", "motivo", "sugestao", "corrigir_para", "ref",
+// column is one column of a report: its key, the identifier that headed it
+// in reports written before the headers were in Portuguese (fixes apply
+// reads both), the header staff see, and its width in characters.
+type column struct {
+	key, header string
+	width       float64
 }
 
+// columns of a report, in order: corrigir_para comes right after the value
+// it corrects; ref, last, ties the row back to the stored phone and the value
+// it had when the report was written.
+var columns = []column{
+	{"tipo_registro", "Tipo", 8},
+	{"id_externo", "ID no CRM", 12},
+	{"nome", "Nome", 22},
+	{"empresa", "Empresa", 22},
+	{"campo", "Campo", 15},
+	{"valor_armazenado", "Valor no CRM", 20},
+	{"corrigir_para", "Corrigir para", 20},
+	{"situacao", "Situação", 10},
+	{"motivo", "Motivo", 30},
+	{"sugestao", "Sugestão", 42},
+	{"ref", "ref (não altere)", 17},
+}
+
+// Columns are a report's headers, in order.
+var Columns = func() []string {
+	h := make([]string, len(columns))
+	for i, c := range columns {
+		h[i] = c.header
+	}
+	return h
+}()
+
 const (
-	colFixTo = 9
-	colRef   = 10
+	colStored = 5
+	colFixTo  = 6
+	colRef    = 10
 )
 
 // DefaultStatuses are the statuses a report lists unless told otherwise:
@@ -54,7 +85,7 @@ type Summary struct {
 
 // Write writes the tenant's report to path, XLSX or CSV by its extension,
 // through a temporary file renamed into place: a reader never sees half a
-// report.
+// report. The file is created 0644, subject to the umask: staff read it.
 func Write(ctx context.Context, db *schema.DB, t schema.Tenant, path string, opts Options) (Summary, error) {
 	write := WriteXLSX
 	switch strings.ToLower(filepath.Ext(path)) {
@@ -64,19 +95,16 @@ func Write(ctx context.Context, db *schema.DB, t schema.Tenant, path string, opt
 	default:
 		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "%s: report must end in .xlsx or .csv", path)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "report: %w", err)
+	var sum Summary
+	err := office.WriteFile(path, func(w io.Writer) error {
+		var err error
+		sum, err = write(ctx, db, t, w, opts)
+		return err
+	})
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return sum, cti3cx.Errorf(cti3cx.EINVALID, "report %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
-	sum, err := write(ctx, db, t, tmp, opts)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return sum, err
-	}
-	return sum, os.Rename(tmp.Name(), path)
+	return sum, err
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -243,18 +271,15 @@ func line(r schema.ReportRow) []string {
 		field = r.Field
 	}
 	return []string{
-		kindPT[r.Kind], r.ExternalID, r.Name, r.Company, field, value,
-		statusPT[r.Status], describe(r.Reasons), r.Suggestion, "", Ref(r.PhoneID, r.Raw, r.Override),
+		kindPT[r.Kind], r.ExternalID, r.Name, r.Company, field, value, "",
+		statusPT[r.Status], describe(r.Reasons), r.Suggestion, Ref(r.PhoneID, r.Raw, r.Override),
 	}
 }
 
-// plan returns the counts of the rows a report will hold and the sheets,
-// largest first, so that the summary can be written before the rows.
-func plan(ctx context.Context, db *schema.DB, t schema.Tenant, opts Options) (Summary, []string, error) {
-	groups, err := db.ReportSummary(ctx, t.ID, schema.ReportFilter{Statuses: opts.Statuses, Since: opts.Since})
-	if err != nil {
-		return Summary{}, nil, err
-	}
+// summarize counts the rows a report will hold and orders its sheets,
+// largest first, so that the summary and each sheet's size can be written
+// before the rows.
+func summarize(groups []schema.ReportGroup) (Summary, []string) {
 	sum := Summary{ByStatus: map[string]int{}, ByKind: map[string]int{}, ByReason: map[string]int{}}
 	for _, g := range groups {
 		sum.Rows += g.Count
@@ -266,49 +291,90 @@ func plan(ctx context.Context, db *schema.DB, t schema.Tenant, opts Options) (Su
 			}
 		}
 	}
-	kinds := make([]string, 0, len(sum.ByKind))
-	for k := range sum.ByKind {
-		kinds = append(kinds, k)
-	}
-	slices.SortFunc(kinds, func(a, b string) int {
-		return cmp.Or(cmp.Compare(sum.ByKind[b], sum.ByKind[a]), cmp.Compare(a, b))
-	})
-	return sum, kinds, nil
+	return sum, byCount(sum.ByKind)
 }
 
-// summaryLines are the rows of the Resumo sheet.
-func summaryLines(t schema.Tenant, sum Summary, opts Options) [][]string {
-	lines := [][]string{
-		{"Relatório de telefones para revisão"},
-		{"Empresa", cmp.Or(t.Name, t.Slug)},
-		{"Gerado em", opts.Now.Format("02/01/2006 15:04")},
-		{"Situações", situations(opts.Statuses)},
+// byCount returns the keys of counts, largest count first.
+func byCount(counts map[string]int) []string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
 	}
-	if opts.Since != nil {
-		lines = append(lines, []string{"Alterados desde", opts.Since.Format("02/01/2006")})
+	slices.SortFunc(keys, func(a, b string) int {
+		return cmp.Or(cmp.Compare(counts[b], counts[a]), cmp.Compare(a, b))
+	})
+	return keys
+}
+
+// snapshot reads the report's counts and rows from one snapshot of the
+// database: the rows are exactly the ones counted.
+func snapshot(ctx context.Context, db *schema.DB, t schema.Tenant, opts Options,
+	planned func(Summary, []string) error, row func(schema.ReportRow) error) error {
+	return db.ReportSnapshot(ctx, t.ID, schema.ReportFilter{Statuses: opts.Statuses, Since: opts.Since},
+		func(groups []schema.ReportGroup) error {
+			sum, kinds := summarize(groups)
+			return planned(sum, kinds)
+		}, row)
+}
+
+// summaryLine is a row of the Resumo sheet: a label, a text and a count
+// (written as a number) when the row has one.
+type summaryLine struct {
+	label, text string
+	count       *int
+	heading     bool
+}
+
+// summaryLines are the rows of the Resumo sheet, in Portuguese: which tenant
+// and DDD the report was made for, when, and what it holds.
+func summaryLines(t schema.Tenant, sum Summary, kinds []string, opts Options) []summaryLine {
+	n := func(i int) *int { return &i }
+	client := cmp.Or(t.Name, t.Slug)
+	lines := []summaryLine{{label: "Cliente", text: client}}
+	if client != t.Slug {
+		lines = append(lines, summaryLine{label: "Identificador no cti3cx", text: t.Slug})
 	}
 	lines = append(lines,
-		[]string{"Como corrigir", "Em cada aba, escreva o número certo na coluna corrigir_para e devolva este arquivo. Linhas sem corrigir_para são ignoradas; não altere a coluna ref."},
-		nil,
-		[]string{"motivo", "descrição", "quantidade"},
+		summaryLine{label: "DDD padrão", text: cmp.Or(t.DefaultDDD, "nenhum (números sem DDD ficam inválidos)")},
+		summaryLine{label: "Gerado em", text: opts.Now.Format("02/01/2006 15:04") + " (" + zoneName(opts.Now) + ")"},
+		summaryLine{label: "Situações listadas", text: situations(opts.Statuses)},
 	)
-	codes := make([]string, 0, len(sum.ByReason))
-	for c := range sum.ByReason {
-		codes = append(codes, c)
+	if opts.Since != nil {
+		lines = append(lines, summaryLine{label: "Alterados desde", text: opts.Since.In(opts.Now.Location()).Format("02/01/2006")})
 	}
-	slices.SortFunc(codes, func(a, b string) int {
-		return cmp.Or(cmp.Compare(sum.ByReason[b], sum.ByReason[a]), cmp.Compare(a, b))
-	})
-	for _, c := range codes {
-		lines = append(lines, []string{c, describe(c), strconv.Itoa(sum.ByReason[c])})
+	lines = append(lines,
+		summaryLine{label: "Como corrigir", text: howTo},
+		summaryLine{},
+		summaryLine{label: "Motivo", text: "Descrição", heading: true},
+	)
+	for _, c := range byCount(sum.ByReason) {
+		lines = append(lines, summaryLine{label: sheetTitle(c), text: describe(c), count: n(sum.ByReason[c])})
 	}
-	lines = append(lines, nil, []string{"situação", "", "quantidade"})
+	lines = append(lines, summaryLine{}, summaryLine{label: "Situação", heading: true})
 	for _, s := range []string{"invalid", "fixed", "ok"} {
-		if n, ok := sum.ByStatus[s]; ok {
-			lines = append(lines, []string{statusPT[s], "", strconv.Itoa(n)})
+		if c, ok := sum.ByStatus[s]; ok {
+			lines = append(lines, summaryLine{label: statusPT[s], count: n(c)})
 		}
 	}
-	return append(lines, []string{"total", "", strconv.Itoa(sum.Rows)})
+	lines = append(lines, summaryLine{label: "Total", count: n(sum.Rows)}, summaryLine{},
+		summaryLine{label: "Aba", text: "O que ela lista", heading: true})
+	for _, k := range kinds {
+		lines = append(lines, summaryLine{label: sheetTitle(k), text: describe(k), count: n(sum.ByKind[k])})
+	}
+	return lines
+}
+
+const howTo = "Em cada aba, escreva o número certo na coluna amarela \"Corrigir para\", com DDD " +
+	"(por exemplo (47) 3333-4444), um número por linha, e devolva este arquivo. Linhas com \"Corrigir para\" " +
+	"vazio são ignoradas. Não altere a coluna ref: ela liga cada linha ao telefone."
+
+// zoneName names the time zone of t for staff: its IANA name, or the
+// offset when it has none.
+func zoneName(t time.Time) string {
+	if name := t.Location().String(); name != "" && name != "Local" {
+		return name
+	}
+	return "UTC" + t.Format("-07:00")
 }
 
 func situations(statuses []string) string {

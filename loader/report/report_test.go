@@ -95,7 +95,7 @@ func TestXLSXReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !slices.ContainsFunc(resumo, func(r []string) bool { return len(r) == 3 && r[0] == "invalid_ddd" && r[2] == "1" }) {
+	if !slices.ContainsFunc(resumo, func(r []string) bool { return len(r) == 3 && r[0] == "DDD inexistente" && r[2] == "1" }) {
 		t.Errorf("Resumo lacks the count of invalid_ddd: %q", resumo)
 	}
 
@@ -116,7 +116,7 @@ func TestXLSXReport(t *testing.T) {
 		if err != nil || len(tables) != 1 || !strings.HasPrefix(tables[0].Range, "A1:K") {
 			t.Errorf("sheet %s: want one filtered table over the rows, got %+v %v", s, tables, err)
 		}
-		if w, _ := x.GetColWidth(s, "H"); w < 40 {
+		if w, _ := x.GetColWidth(s, "I"); w < 30 {
 			t.Errorf("sheet %s: motivo column %v wide", s, w)
 		}
 		for i, r := range rows[1:] {
@@ -131,9 +131,9 @@ func TestXLSXReport(t *testing.T) {
 		t.Errorf("report rows by value: %q, want %q", keys(byRaw), reported)
 	}
 	row := byRaw["(20) 3333-4444"]
-	want := []string{"conta", "A1", "Acme", "Acme Comércio Ltda", "telefone comercial", "(20) 3333-4444", "inválido",
+	want := []string{"conta", "A1", "Acme", "Acme Comércio Ltda", "telefone comercial", "(20) 3333-4444", "", "inválido",
 		describe(t, f.statusOf(t, "(20) 3333-4444").Reasons), f.suggestion(t, "(20) 3333-4444")}
-	if len(row) < 9 || !slices.Equal(row[:9], want) {
+	if len(row) < 10 || !slices.Equal(row[:10], want) {
 		t.Errorf("account row = %q, want %q", row, want)
 	}
 	if !strings.HasPrefix(row[10], itoa64(f.ids["(20) 3333-4444"])+".") {
@@ -142,7 +142,7 @@ func TestXLSXReport(t *testing.T) {
 	if r := byRaw["3333-4444"]; r[0] != "contato" || r[2] != "Ana Silva" || r[3] != "Acme" {
 		t.Errorf("contact row = %q", r)
 	}
-	if r := byRaw["(47) 8765-4321"]; r[6] != "corrigido" || r[3] != "Padaria Pão Quente" || r[4] != "telefone residencial" {
+	if r := byRaw["(47) 8765-4321"]; r[7] != "corrigido" || r[3] != "Padaria Pão Quente" || r[4] != "telefone residencial" {
 		t.Errorf("fixed row = %q", r)
 	}
 

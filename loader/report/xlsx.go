@@ -2,56 +2,57 @@ package report
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cti3cx/cti3cx"
+	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
 const summarySheet = "Resumo"
 
-// widths are the columns' widths in characters.
-var widths = []float64{12, 16, 32, 32, 20, 24, 11, 50, 44, 22, 16}
-
 // WriteXLSX writes the tenant's report as a workbook: a summary sheet, then
-// one sheet per problem kind with a frozen header, filters and every cell as
-// text. Rows stream from the database into excelize's stream writers, which
-// spill to temporary files, so memory stays bounded however large the report.
+// one sheet per problem kind. Every cell is a string in the text format, so
+// nothing is ever evaluated and numbers keep their zeros (also what staff
+// type); long texts wrap inside their column, so none spills over the empty
+// Corrigir para; the sheets print landscape, one page wide, with the header
+// on every page. Rows stream from the database into excelize's stream
+// writers, which spill to temporary files, so memory stays bounded however
+// large the report.
 func WriteXLSX(ctx context.Context, db *schema.DB, t schema.Tenant, w io.Writer, opts Options) (Summary, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return Summary{}, err
 	}
-	sum, kinds, err := plan(ctx, db, t, opts)
-	if err != nil {
-		return sum, err
-	}
 	f := excelize.NewFile()
 	defer f.Close()
 	x, err := newXLSX(f)
 	if err != nil {
-		return sum, err
+		return Summary{}, err
 	}
-	if err := x.summary(summaryLines(t, sum, opts)); err != nil {
-		return sum, err
-	}
-	sheets := make(map[string]*sheet, len(kinds))
-	for _, k := range kinds {
-		if sheets[k], err = x.sheet(sheetTitle(k)); err != nil {
-			return sum, err
+	var sum Summary
+	sheets := map[string]*sheet{}
+	err = snapshot(ctx, db, t, opts, func(s Summary, kinds []string) error {
+		sum = s
+		if err := x.summary(summaryLines(t, sum, kinds, opts)); err != nil {
+			return err
 		}
-	}
-	err = db.ReportRows(ctx, t.ID, schema.ReportFilter{Statuses: opts.Statuses, Since: opts.Since}, func(r schema.ReportRow) error {
-		kind := problemKind(r.Reasons)
-		s := sheets[kind]
-		if s == nil {
-			// A kind that appeared between the count and the rows.
-			var err error
-			if s, err = x.sheet(sheetTitle(kind)); err != nil {
+		for _, k := range kinds {
+			if sheets[k], err = x.sheet(sheetTitle(k), sum.ByKind[k]); err != nil {
 				return err
 			}
-			sheets[kind] = s
+		}
+		return nil
+	}, func(r schema.ReportRow) error {
+		s := sheets[problemKind(r.Reasons)]
+		if s == nil || s.rows > s.planned {
+			// The rows come from the snapshot that was counted.
+			return cti3cx.Errorf(cti3cx.EINTERNAL, "report: phone %d was not counted", r.PhoneID)
 		}
 		return s.add(x, line(r))
 	})
@@ -68,31 +69,42 @@ func WriteXLSX(ctx context.Context, db *schema.DB, t schema.Tenant, w io.Writer,
 	return sum, err
 }
 
+// xlsx holds a workbook's style ids.
 type xlsx struct {
-	f                   *excelize.File
-	text, header, fixTo int // style ids
-	ref, title          int
+	f                            *excelize.File
+	text, header, fixTo, ref     int
+	fixToHeader, refHeader       int
+	title, label, count, heading int
 }
 
 type sheet struct {
-	name string
-	sw   *excelize.StreamWriter
-	rows int
+	name          string
+	sw            *excelize.StreamWriter
+	rows, planned int // rows written and rows counted, header included
 }
 
 func newXLSX(f *excelize.File) (*xlsx, error) {
 	x := &xlsx{f: f}
-	text := 49 // the "@" format: Excel keeps what is typed as text, leading zeros included
+	top := &excelize.Alignment{Vertical: "top", WrapText: true}
+	fill := func(c string) excelize.Fill { return excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c}} }
+	box := []excelize.Border{{Type: "left", Color: "BF9000", Style: 1}, {Type: "right", Color: "BF9000", Style: 1},
+		{Type: "top", Color: "BF9000", Style: 1}, {Type: "bottom", Color: "BF9000", Style: 1}}
+	headerAlign := &excelize.Alignment{Vertical: "center", WrapText: true}
 	styles := []struct {
 		id *int
 		s  excelize.Style
 	}{
-		{&x.text, excelize.Style{NumFmt: text}},
-		{&x.header, excelize.Style{NumFmt: text, Font: &excelize.Font{Bold: true},
-			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"D9E1F2"}}}},
-		{&x.fixTo, excelize.Style{NumFmt: text, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}}}},
-		{&x.ref, excelize.Style{NumFmt: text, Font: &excelize.Font{Color: "808080"}}},
-		{&x.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 13}}},
+		{&x.text, excelize.Style{NumFmt: office.TextFormat, Alignment: top}},
+		{&x.header, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Fill: fill("D9E1F2"), Alignment: headerAlign}},
+		{&x.fixToHeader, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Fill: fill("FFD966"), Alignment: headerAlign}},
+		{&x.refHeader, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true, Color: "595959", Size: 9}, Fill: fill("D9D9D9"), Alignment: headerAlign}},
+		{&x.fixTo, excelize.Style{NumFmt: office.TextFormat, Fill: fill("FFF2CC"), Border: box, Alignment: top,
+			Protection: &excelize.Protection{Locked: false}}},
+		{&x.ref, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Color: "808080", Size: 9}, Fill: fill("F2F2F2"), Alignment: top}},
+		{&x.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
+		{&x.label, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Alignment: top}},
+		{&x.heading, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Fill: fill("D9E1F2"), Alignment: top}},
+		{&x.count, excelize.Style{NumFmt: 3, Alignment: &excelize.Alignment{Vertical: "top"}}}, // #,##0: 1.290 in Brazil
 	}
 	for _, s := range styles {
 		id, err := f.NewStyle(&s.s)
@@ -104,61 +116,127 @@ func newXLSX(f *excelize.File) (*xlsx, error) {
 	return x, f.SetSheetName("Sheet1", summarySheet)
 }
 
-func (x *xlsx) summary(lines [][]string) error {
-	sw, err := x.f.NewStreamWriter(summarySheet)
+// printSetup makes a sheet print landscape on A4, one page wide, with its
+// first row repeated on every page and the page number in the footer. It
+// must run before the sheet's stream writer is made, which writes the page
+// setup from what the sheet holds then.
+func (x *xlsx) printSetup(name string, repeatHeader bool) error {
+	landscape, a4, one, tall := "landscape", 9, 1, 0
+	if err := x.f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, Size: &a4,
+		FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	fit := true
+	if err := x.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	margin := 0.4
+	if err := x.f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: &margin, Right: &margin, Top: &margin, Bottom: &margin}); err != nil {
+		return err
+	}
+	if err := x.f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{OddFooter: "&L&A&RPágina &P de &N"}); err != nil {
+		return err
+	}
+	if !repeatHeader {
+		return nil
+	}
+	return x.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name,
+		RefersTo: fmt.Sprintf("'%s'!$1:$1", strings.ReplaceAll(name, "'", "''"))})
+}
+
+func (x *xlsx) summary(lines []summaryLine) error {
+	if err := x.printSetup(summarySheet, false); err != nil {
+		return err
+	}
+	sw, err := office.NewStream(x.f, summarySheet, 3, len(lines)+2)
 	if err != nil {
 		return err
 	}
-	if err := sw.SetColWidth(1, 1, 24); err != nil {
-		return err
+	for i, w := range []float64{28, 80, 12} {
+		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+			return err
+		}
 	}
-	if err := sw.SetColWidth(2, 2, 60); err != nil {
-		return err
-	}
-	if err := sw.SetColWidth(3, 3, 12); err != nil {
+	if err := sw.SetRow("A1", []any{excelize.Cell{StyleID: x.title, Value: "Relatório de telefones para revisão"}},
+		excelize.RowOpts{Height: 22}); err != nil {
 		return err
 	}
 	for i, l := range lines {
-		style := x.text
-		if i == 0 {
-			style = x.title
+		label, text := x.label, x.text
+		if l.heading {
+			label, text = x.heading, x.heading
 		}
-		if err := sw.SetRow(cellName(1, i+1), cells(l, style)); err != nil {
+		row := []any{excelize.Cell{StyleID: label, Value: l.label}, excelize.Cell{StyleID: text, Value: l.text}}
+		switch {
+		case l.count != nil:
+			row = append(row, excelize.Cell{StyleID: x.count, Value: *l.count})
+		case l.heading:
+			row = append(row, excelize.Cell{StyleID: x.heading, Value: "Quantidade"})
+		}
+		if err := sw.SetRow(cellName(1, i+3), row, excelize.RowOpts{Height: rowHeight([]string{l.label, l.text}, []float64{28, 80})}); err != nil {
 			return err
 		}
 	}
 	return sw.Flush()
 }
 
-func (x *xlsx) sheet(name string) (*sheet, error) {
+// sheet starts a problem kind's sheet of rows data rows: sized, styled,
+// validated and set up for printing before the stream writer is made.
+func (x *xlsx) sheet(name string, rows int) (*sheet, error) {
 	if _, err := x.f.NewSheet(name); err != nil {
 		return nil, err
 	}
-	sw, err := x.f.NewStreamWriter(name)
+	if err := x.printSetup(name, true); err != nil {
+		return nil, err
+	}
+	if err := x.validations(name, rows); err != nil {
+		return nil, err
+	}
+	sw, err := office.NewStream(x.f, name, len(columns), rows+1)
 	if err != nil {
 		return nil, err
 	}
-	for i, w := range widths {
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
-			return nil, err
-		}
-	}
-	for i := range Columns {
-		style := x.text
-		if i == colFixTo {
-			style = x.fixTo
-		}
-		if err := sw.SetColStyle(i+1, i+1, style); err != nil {
+	for i, c := range columns {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
 			return nil, err
 		}
 	}
 	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return nil, err
 	}
-	if err := sw.SetRow("A1", cells(Columns, x.header)); err != nil {
+	header := cells(Columns, x.header)
+	header[colFixTo] = excelize.Cell{StyleID: x.fixToHeader, Value: Columns[colFixTo]}
+	header[colRef] = excelize.Cell{StyleID: x.refHeader, Value: Columns[colRef]}
+	if err := sw.SetRow("A1", header, excelize.RowOpts{Height: 20}); err != nil {
 		return nil, err
 	}
-	return &sheet{name: name, sw: sw, rows: 1}, nil
+	return &sheet{name: name, sw: sw, rows: 1, planned: rows + 1}, nil
+}
+
+// validations tell staff what to type into Corrigir para when they select
+// a cell, and stop typing into ref: a custom rule that is always false. A
+// protected sheet would guard ref against pasting too, but Excel then
+// refuses to sort a range with locked cells: staff sort and filter these
+// sheets, and fixes apply refuses an edited ref anyway.
+func (x *xlsx) validations(name string, rows int) error {
+	last := max(rows+1, 2)
+	fix := excelize.NewDataValidation(true)
+	fix.Sqref = cellName(colFixTo+1, 2) + ":" + cellName(colFixTo+1, last)
+	if err := fix.SetRange(1, 40, excelize.DataValidationTypeTextLength, excelize.DataValidationOperatorBetween); err != nil {
+		return err
+	}
+	fix.SetInput("Corrigir para", "Digite o número certo com DDD, como (47) 3333-4444 ou (47) 98765-4321. "+
+		"Um número por linha; para ramal, 3333-4444 r. 21. Deixe vazio se não souber.")
+	fix.SetError(excelize.DataValidationErrorStyleStop, "Número longo demais", "Informe um único número de telefone (até 40 caracteres).")
+	if err := x.f.AddDataValidation(name, fix); err != nil {
+		return err
+	}
+	ref := excelize.NewDataValidation(false)
+	ref.Sqref = cellName(colRef+1, 2) + ":" + cellName(colRef+1, last)
+	ref.Type, ref.Formula1 = "custom", "FALSE()"
+	ref.SetInput("Não altere", "A coluna ref liga esta linha ao telefone no cti3cx. Se for alterada, a correção da linha é recusada.")
+	ref.SetError(excelize.DataValidationErrorStyleStop, "Não altere a coluna ref", "Esta coluna liga a linha ao telefone e não pode ser alterada.")
+	return x.f.AddDataValidation(name, ref)
 }
 
 func (s *sheet) add(x *xlsx, values []string) error {
@@ -166,7 +244,35 @@ func (s *sheet) add(x *xlsx, values []string) error {
 	row := cells(values, x.text)
 	row[colFixTo] = excelize.Cell{StyleID: x.fixTo, Value: values[colFixTo]}
 	row[colRef] = excelize.Cell{StyleID: x.ref, Value: values[colRef]}
-	return s.sw.SetRow(cellName(1, s.rows), row)
+	return s.sw.SetRow(cellName(1, s.rows), row, excelize.RowOpts{Height: rowHeight(values, widths())})
+}
+
+func widths() []float64 {
+	w := make([]float64, len(columns))
+	for i, c := range columns {
+		w[i] = c.width
+	}
+	return w
+}
+
+// rowHeight is the height in points that shows every wrapped cell of a row
+// whole: Excel does not grow a streamed row to fit its text, and LibreOffice
+// only sometimes. A line of 11-point text is 15 points; a character is about
+// one unit of column width.
+func rowHeight(values []string, widths []float64) float64 {
+	lines := 1
+	for i, v := range values {
+		if i >= len(widths) {
+			break
+		}
+		per := max(int(widths[i]*1.1)-1, 1)
+		n := 0
+		for part := range strings.SplitSeq(v, "\n") {
+			n += max(1, (utf8.RuneCountInString(part)+per-1)/per)
+		}
+		lines = max(lines, n)
+	}
+	return 15 * float64(lines)
 }
 
 // close adds the filter (a table over the rows) and ends the stream.
@@ -175,7 +281,7 @@ func (s *sheet) close() error {
 	err := s.sw.AddTable(&excelize.Table{
 		Range:          "A1:" + cellName(len(Columns), last),
 		StyleName:      "TableStyleLight9",
-		ShowRowStripes: boolPtr(true),
+		ShowRowStripes: boolPtr(false),
 	})
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/cti3cx/cti3cx/loader/report"
+	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -41,7 +42,7 @@ func (w *Worker) writeReports(ctx context.Context) error {
 		}
 		now := time.Now().In(w.cfg.Location)
 		path := ReportPath(w.cfg.ReportsDir, t.Slug, now, format)
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		if err := os.MkdirAll(filepath.Dir(path), office.DirMode); err != nil {
 			errs = append(errs, err)
 			continue
 		}
