@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -67,7 +68,7 @@ func TestCallsCommand(t *testing.T) {
 		t.Errorf("another tenant's call listed:\n%s", table)
 	}
 
-	out := c.ok("calls", "--tenant", "acme", "--contact", "C-1001", "--format", "csv")
+	out := c.ok("calls", "--tenant", "acme", "--contact", "C-1001", "--format", "csv-comma", "--timezone", "UTC")
 	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
 	if err != nil {
 		t.Fatal(err)
@@ -75,10 +76,29 @@ func TestCallsCommand(t *testing.T) {
 	if len(rows) != 2 || strings.Join(rows[0], ",") != strings.Join(callColumns, ",") {
 		t.Fatalf("csv: %q", rows)
 	}
-	if r := rows[1]; r[1] != "C-1001" || r[2] != "Maria Silva" || r[4] != `'=HYPERLINK("x")` || r[8] != "2024-05-31" || r[11] != "240" || r[12] != "yes" {
+	if r := rows[1]; r[1] != "C-1001" || r[2] != "Maria Silva" || r[4] != `'=HYPERLINK("x")` || r[8] != "2024-05-31" || r[11] != "240" || r[12] != "yes" ||
+		!strings.HasSuffix(r[13], "Z") {
 		t.Errorf("csv row: %q", r)
 	}
-
+	// For staff: ';', a BOM, Portuguese, the record time in the tenant's zone.
+	out = c.ok("calls", "--tenant", "acme", "--contact", "C-1001", "--format", "csv")
+	if !strings.HasPrefix(out, "\uFEFFChamada;ID do contato;Contato;") || !strings.Contains(out, "\r\n") {
+		t.Fatalf("csv for staff: %q", out)
+	}
+	cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(out, "\uFEFF")))
+	cr.Comma = ';'
+	if rows, err = cr.ReadAll(); err != nil || len(rows) != 2 {
+		t.Fatalf("csv for staff: %q %v", rows, err)
+	}
+	sp, _ := time.LoadLocation("America/Sao_Paulo")
+	var created time.Time
+	if err := db.Pool.QueryRow(ctx, `SELECT created_at FROM calls WHERE id = $1`, answered).Scan(&created); err != nil {
+		t.Fatal(err)
+	}
+	if r := rows[1]; r[4] != `'=HYPERLINK("x")` || r[5] != "\t5547999887766" || r[6] != "recebida" || r[8] != "\t31/05/2024" ||
+		r[11] != "240" || r[12] != "sim" || r[13] != "\t"+created.In(sp).Format("02/01/2006 15:04:05") {
+		t.Errorf("csv row for staff: %q", r)
+	}
 	out = c.ok("calls", "--tenant", "acme", "--format", "ndjson")
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	if len(lines) != 2 {
@@ -99,9 +119,40 @@ func TestCallsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	sheet, err := f.GetRows("calls")
-	if err != nil || len(sheet) != 3 || sheet[1][2] != "Maria Silva" || sheet[2][6] != "Missed" {
+	sheet, err := f.GetRows("Chamadas")
+	if err != nil || len(sheet) != 3 || sheet[1][2] != "Maria Silva" || sheet[2][6] != "perdida" || sheet[1][8] != "31/05/2024" {
 		t.Errorf("xlsx: %v %q", err, sheet)
+	}
+	if dim, _ := f.GetSheetDimension("Chamadas"); dim != "A1:N3" {
+		t.Errorf("xlsx dimension %q, want A1:N3", dim)
+	}
+	if panes, err := f.GetPanes("Chamadas"); err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("xlsx header not frozen: %+v %v", panes, err)
+	}
+	if tables, _ := f.GetTables("Chamadas"); len(tables) != 1 || tables[0].Range != "A1:N3" {
+		t.Errorf("xlsx filter: %+v", tables)
+	}
+	if w, _ := f.GetColWidth("Chamadas", "C"); w < 20 {
+		t.Errorf("xlsx contact column %v wide", w)
+	}
+	for cell, want := range map[string]excelize.CellType{"A2": excelize.CellTypeNumber, "L2": excelize.CellTypeNumber,
+		"E2": excelize.CellTypeInlineString, "F2": excelize.CellTypeInlineString} {
+		typ, _ := f.GetCellType("Chamadas", cell)
+		if typ == excelize.CellTypeUnset { // no t attribute: a number
+			typ = excelize.CellTypeNumber
+		}
+		if typ != want && !(want == excelize.CellTypeInlineString && typ == excelize.CellTypeSharedString) {
+			t.Errorf("xlsx %s type %v, want %v", cell, typ, want)
+		}
+	}
+	if v, _ := f.GetCellValue("Chamadas", "E2", excelize.Options{RawCellValue: true}); v != `=HYPERLINK("x")` {
+		t.Errorf("xlsx company %q", v)
+	}
+	if formula, _ := f.GetCellFormula("Chamadas", "E2"); formula != "" {
+		t.Errorf("xlsx company is a formula: %q", formula)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("xlsx mode %v %v, want 0644", fi.Mode(), err)
 	}
 
 	if out := c.ok("calls", "--tenant", "acme", "--since", "2999-01-01"); !strings.Contains(out, "(no calls)") {
