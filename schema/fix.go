@@ -94,3 +94,13 @@ type auditFix struct {
 	Override *string `json:"override"`
 	Normalized
 }
+
+// NotAPhone is what a phone staff marked as "not a phone" holds, with an
+// empty override: no number, so no lookup finds it and no dial string
+// exists. It counts as fixed by staff, with not_a_number as the reason, so
+// the review list and the report leave it out, and revalidation keeps it so
+// (see loader/revalidate) until the source's value changes.
+func NotAPhone() Normalized {
+	return Normalized{Type: "unknown", Status: "fixed", Reasons: "not_a_number",
+		Suggestion: "Marcado pela equipe como não sendo telefone: o número foi apagado"}
+}
