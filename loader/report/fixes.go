@@ -14,7 +14,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/cti3cx/cti3cx"
-	"github.com/cti3cx/cti3cx/normalize"
 	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
@@ -66,12 +65,11 @@ type FixSummary struct {
 // rejected with the reason. Rows with corrigir_para empty are ignored. The
 // outcome of every filled row goes to the result file.
 func ApplyFixes(ctx context.Context, db *schema.DB, t schema.Tenant, path string, opts FixOptions) (FixSummary, error) {
-	profile, err := normalize.NewProfile(t.DefaultDDD, t.DialFormat)
+	fixer, err := NewFixer(db, t, "fix:"+filepath.Base(path))
 	if err != nil {
-		return FixSummary{}, cti3cx.Errorf(cti3cx.EINVALID, "tenant %s: phone profile: %w", t.Slug, err)
+		return FixSummary{}, err
 	}
-	a := &applier{db: db, tenant: t, profile: profile, dryRun: opts.DryRun,
-		actor: "fix:" + filepath.Base(path), seen: map[int64]int{}}
+	a := &applier{fixer: fixer, dryRun: opts.DryRun, seen: map[int64]int{}}
 	var sum FixSummary
 	err = ReadRows(path, func(r Row) error {
 		if r.Get("corrigir_para") == "" {
@@ -113,93 +111,38 @@ func resultPath(path string) string {
 }
 
 type applier struct {
-	db      *schema.DB
-	tenant  schema.Tenant
-	profile normalize.Profile
-	dryRun  bool
-	actor   string
-	seen    map[int64]int // phone id -> line that fixed it
+	fixer  *Fixer
+	dryRun bool
+	seen   map[int64]int // phone id -> line that fixed it
 }
-
-// errStale vetoes a fix inside the transaction that locked the phone.
-var errStale = errors.New("stale")
 
 func (a *applier) apply(ctx context.Context, r Row) (FixResult, error) {
 	res := FixResult{Sheet: r.Sheet, Line: r.Line, Ref: r.Get("ref"), Kind: r.Get("tipo_registro"),
 		ID: r.Get("id_externo"), Name: r.Get("nome"), Field: r.Get("campo"), Stored: r.Get("valor_armazenado"),
 		FixTo: r.Get("corrigir_para")}
-	reject := func(format string, args ...any) (FixResult, error) {
-		res.Outcome, res.Reason = Rejected, fmt.Sprintf(format, args...)
-		return res, nil
-	}
-	id, stamp, ok := parseRef(res.Ref)
-	if !ok {
-		return reject("coluna ref vazia ou alterada: use uma linha do relatório como foi gerada")
-	}
-	if prev, dup := a.seen[id]; dup {
-		return reject("o mesmo telefone já foi corrigido na linha %d", prev)
-	}
-	fields, why := a.validate(res.FixTo)
-	if why != "" {
-		return reject("%s", why)
-	}
-	res.Dial = fields.Dial
-	check := func(p schema.FixTarget) error {
-		if p.ID != id || !refMatches(stamp, p.Raw, p.Override) {
-			return errStale
+	if id, _, ok := parseRef(res.Ref); ok {
+		if prev, dup := a.seen[id]; dup {
+			res.Outcome, res.Reason = Rejected, fmt.Sprintf("o mesmo telefone já foi corrigido na linha %d", prev)
+			return res, nil
 		}
-		return nil
 	}
-	var err error
-	if a.dryRun {
-		var p schema.FixTarget
-		if p, err = a.db.FixTargetByID(ctx, a.tenant.ID, id); err == nil {
-			err = check(p)
-		}
-	} else {
-		err = a.db.ApplyFix(ctx, a.tenant.ID, schema.Fix{PhoneID: id, Override: res.FixTo, Fields: fields,
-			RulesVersion: normalize.RulesVersion, ProfileFingerprint: a.profile.Fingerprint(), Actor: a.actor}, check)
-	}
-	switch {
-	case errors.Is(err, errStale):
-		res.Stale = true
-		return reject("desatualizado: o telefone mudou desde que o relatório foi gerado; gere um novo relatório")
-	case cti3cx.ErrorCode(err) == cti3cx.ENOTFOUND:
-		res.Stale = true
-		return reject("desatualizado: o telefone não existe mais; gere um novo relatório")
-	case err != nil:
+	out, err := a.fixer.fix(ctx, Correction{Ref: res.Ref, Value: res.FixTo}, a.dryRun)
+	if err != nil {
 		return res, err
 	}
-	a.seen[id] = r.Line
-	res.Outcome = Applied
-	if a.dryRun {
+	res.Dial, res.Stale = out.Dial, out.Stale
+	switch {
+	case out.Rejected != "":
+		res.Outcome, res.Reason = Rejected, out.Rejected
+	case a.dryRun:
 		res.Outcome = WouldApply
+	default:
+		res.Outcome = Applied
+	}
+	if res.Outcome != Rejected {
+		a.seen[out.PhoneID] = r.Line
 	}
 	return res, nil
-}
-
-// validate normalizes a fix: it must be exactly one valid number.
-func (a *applier) validate(fix string) (schema.Normalized, string) {
-	results := a.profile.Normalize(fix)
-	switch {
-	case len(results) == 0:
-		return schema.Normalized{}, "não há número no valor informado"
-	case len(results) > 1:
-		return schema.Normalized{}, "informe um único número por linha"
-	}
-	r := results[0]
-	if r.Status == normalize.StatusInvalid {
-		why := "número inválido"
-		if d := r.Reasons.Describe(); d != "" {
-			why += ": " + d
-		}
-		if r.Suggestion != "" {
-			why += " (" + r.Suggestion + ")"
-		}
-		return schema.Normalized{}, why
-	}
-	return schema.Normalized{Input: r.Input, E164: r.E164, Dial: r.Dial, Type: string(r.Type),
-		Extension: r.Extension, Status: string(r.Status), Reasons: r.Reasons.String(), Suggestion: r.Suggestion}, ""
 }
 
 // resultColumns head the result file, for staff, in Portuguese.

@@ -259,19 +259,12 @@ func describe(reasons string) string {
 
 // line is one report row as written.
 func line(r schema.ReportRow) []string {
-	value := r.Raw
-	switch {
-	case r.Override != nil:
-		value = *r.Override
-	case r.Input != "" && r.Input != r.Raw:
-		value = r.Input // one of several numbers in the cell
-	}
 	field := fieldPT[r.Field]
 	if field == "" {
 		field = r.Field
 	}
 	return []string{
-		kindPT[r.Kind], r.ExternalID, r.Name, r.Company, field, value, "",
+		kindPT[r.Kind], r.ExternalID, r.Name, r.Company, field, StoredValue(r), "",
 		statusPT[r.Status], describe(r.Reasons), r.Suggestion, Ref(r.PhoneID, r.Raw, r.Override),
 	}
 }

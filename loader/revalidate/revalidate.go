@@ -222,13 +222,19 @@ func (r *runner) batch(ctx context.Context, batch []schema.PhoneCheck, counts *C
 	return nil
 }
 
-// renormalize reads a stored phone again. A staff override is one number
+// renormalize reads a stored phone again. An empty staff override marks the
+// row as not a phone, which stays so. A staff override is one number
 // standing for this row alone, so its first result counts; otherwise the
 // cell's result at the row's position does. When the cell now yields fewer
 // numbers than the row's position needs, the row is flagged invalid as
 // ambiguous: revalidation never adds or drops rows, the loader rewrites a
 // cell's rows when the source changes.
 func (r *runner) renormalize(p *schema.PhoneCheck) schema.Normalized {
+	if p.Override != nil && *p.Override == "" {
+		n := schema.NotAPhone() // staff said the field holds no phone
+		n.Input = p.Input
+		return n
+	}
 	value, at := p.Raw, p.Position
 	if p.Override != nil {
 		value, at = *p.Override, 0

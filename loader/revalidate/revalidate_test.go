@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/cti3cx/cti3cx/loader/report"
 	"github.com/cti3cx/cti3cx/loader/revalidate"
 	rt "github.com/cti3cx/cti3cx/loader/revalidate/revalidatetest"
 	"github.com/cti3cx/cti3cx/normalize"
@@ -250,5 +251,39 @@ func TestAllTenants(t *testing.T) {
 		if r.TenantID != tenants[i].ID || r.Checked != 1 || r.Changed != 0 {
 			t.Errorf("run %d = %+v", i, r)
 		}
+	}
+}
+
+// A phone staff marked "not a phone" (an empty override) stays cleared when
+// revalidated: the empty override is staff's word, not a cell to read.
+func TestRevalidateKeepsNotAPhone(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db := schematest.New(t)
+	tenant := rt.Tenant(t, db, "acme", "", "")
+	con := rt.Contact(t, db, tenant.ID, "C1", "Ana", "Silva", 0)
+	ids := rt.Phones(t, db, tenant.ID, rt.Profile(t, tenant), "old", []rt.Phone{
+		{ContactID: con, Field: schema.FieldHome, Raw: "3333-4444"}, // invalid: no DDD yet
+	})
+	fx, err := report.NewFixer(db, tenant, "staff:test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := rt.Get(t, db, ids[0])
+	out, err := fx.Apply(ctx, report.Correction{Ref: report.Ref(s.ID, s.Raw, s.Override), NotAPhone: true})
+	if err != nil || out.Rejected != "" {
+		t.Fatalf("not a phone: %+v %v", out, err)
+	}
+	tenant.DefaultDDD = "47" // would make the raw value valid
+	if tenant, err = db.UpdateTenant(ctx, tenant); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := revalidate.Tenant(ctx, db, tenant, revalidate.Options{Logger: schematest.Logger(t), All: true}); err != nil {
+		t.Fatal(err)
+	}
+	s = rt.Get(t, db, ids[0])
+	if s.Override == nil || *s.Override != "" || s.E164 != "" || s.Dial != "" || s.Status != "fixed" ||
+		s.Reasons != "not_a_number" || s.ProfileFingerprint != rt.Profile(t, tenant).Fingerprint() {
+		t.Errorf("after revalidation: %+v", s)
 	}
 }
