@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/cti3cx/cti3cx/review"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -46,6 +47,8 @@ type Deps struct {
 	MetricsElsewhere bool
 	// Version labels the cti3cx_build_info gauge; see BuildInfo.
 	Version BuildInfo
+	// SessionTTL is how long a review page sign-in lasts (review.DefaultSessionTTL when zero).
+	SessionTTL time.Duration
 }
 
 // Server is the API's http.Handler. Close it to flush what it keeps in
@@ -60,6 +63,7 @@ type Server struct {
 	metricsElsewhere bool
 
 	auth    *authCache
+	review  *review.Handler
 	metrics *metrics
 	handler http.Handler
 
@@ -92,6 +96,7 @@ func NewServer(deps Deps) *Server {
 		ttl = 0
 	}
 	s.auth = newAuthCache(deps.DB, ttl)
+	s.review = review.New(review.Deps{DB: deps.DB, Logger: deps.Logger, SessionTTL: deps.SessionTTL})
 	s.handler = s.routes()
 	go s.touchLoop(orDuration(deps.TouchInterval, DefaultTouchInterval))
 	return s
