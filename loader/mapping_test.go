@@ -70,17 +70,6 @@ func TestPickDelimiter(t *testing.T) {
 	}
 }
 
-func TestIsLocalNumber(t *testing.T) {
-	for cell, want := range map[string]bool{
-		"39668300": true, "3966-8300": true, "99988-7766": true, "(61) 3966-8300": false,
-		"061 39668300": false, "+55 61 39668300": false, "3231159088324692": false, "3966-8300 / 3966-8301": false,
-	} {
-		if got := isLocalNumber(cell); got != want {
-			t.Errorf("isLocalNumber(%q) = %v", cell, got)
-		}
-	}
-}
-
 func TestPairDDDColumns(t *testing.T) {
 	cases := []struct {
 		name, kind, header, want string

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"hash"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/go-playground/validator/v10"
 
@@ -143,14 +142,13 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 		rec.Company = b.cell(r, TargetCompany)
 	}
 	for _, pc := range b.phones {
-		cell := b.phoneInput(r, pc)
-		if cell == "" {
+		var raw string
+		if s.results, raw = b.normalizePhone(s.results[:0], r, pc); raw == "" {
 			continue
 		}
-		s.results = b.profile.AppendNormalize(s.results[:0], cell)
 		for i, res := range s.results {
 			rec.Phones = append(rec.Phones, schema.StagedPhone{
-				Field: pc.field, Position: int16(i), Raw: cell, Input: res.Input,
+				Field: pc.field, Position: int16(i), Raw: raw, Input: res.Input,
 				E164: res.E164, Dial: res.Dial, Type: string(res.Type), Extension: res.Extension,
 				Status: string(res.Status), Reasons: res.Reasons.String(), Suggestion: res.Suggestion,
 			})
@@ -160,16 +158,33 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 	return nil
 }
 
-// phoneInput is the text of one phone cell as it is normalized: trimmed,
-// with its DDD column joined to a number written without one. Imports and
-// rewrites both read cells through it, so they get the same results.
-func (b *recordBuilder) phoneInput(r row, pc phoneCol) string {
+// normalizePhone reads one phone cell of r, with its DDD column when it has
+// one, appending the results to dst. It returns the raw value stored with
+// them, "" for an empty cell. Imports and rewrites both read cells through
+// it, so they get the same results.
+func (b *recordBuilder) normalizePhone(dst []normalize.Result, r row, pc phoneCol) ([]normalize.Result, string) {
 	cell := strings.TrimSpace(r.cells[pc.col])
-	if cell == "" || pc.ddd < 0 {
-		return cell
+	if cell == "" {
+		return dst, ""
 	}
-	if ddd := digitsOnly(r.cells[pc.ddd]); ddd != "" && isLocalNumber(cell) {
-		cell = "(" + strings.TrimLeft(ddd, "0") + ") " + cell
+	if pc.ddd < 0 {
+		return b.profile.AppendNormalize(dst, cell), cell
+	}
+	// normalize decides what the DDD cell means: no DDD ("0", "**"), the
+	// DDD of the numbers without one, or a contradiction (ambiguous).
+	n := len(dst)
+	dst = b.profile.AppendNormalizeDDD(dst, cell, r.cells[pc.ddd])
+	return dst, withColumnDDD(cell, dst[n:])
+}
+
+// withColumnDDD is the raw value stored for a cell that took the DDD of its
+// column: "(62) " + cell, so that reports and revalidation read the number
+// the import read. A cell the column did not apply to stays as it is.
+func withColumnDDD(cell string, results []normalize.Result) string {
+	for _, res := range results {
+		if res.Reasons&normalize.Reasons(normalize.DDDFromColumn) != 0 && strings.HasPrefix(res.E164, "+55") && len(res.E164) > 5 {
+			return "(" + res.E164[3:5] + ") " + cell
+		}
 	}
 	return cell
 }
@@ -199,33 +214,4 @@ func splitName(full string) (string, string) {
 	full = strings.Join(strings.Fields(full), " ")
 	first, last, _ := strings.Cut(full, " ")
 	return first, last
-}
-
-func digitsOnly(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if r >= '0' && r <= '9' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// isLocalNumber tells a number written without DDD (8 or 9 digits, no
-// prefix) from one that has its own: only those get the DDD column.
-func isLocalNumber(cell string) bool {
-	if c, _ := utf8.DecodeRuneInString(cell); c == '+' || c == '0' || c == '(' {
-		return false
-	}
-	n := 0
-	for _, r := range cell {
-		switch {
-		case r >= '0' && r <= '9':
-			n++
-		case r == ' ' || r == '-' || r == '.':
-		default:
-			return false
-		}
-	}
-	return n == 8 || n == 9
 }

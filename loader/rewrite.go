@@ -185,14 +185,13 @@ func (w *rewriter) plan(r row, present int) []cellEdit {
 	var moved []movedNumber
 	for _, pc := range w.b.phones {
 		e := cellEdit{col: pc.col, field: pc.field}
-		in := w.b.phoneInput(r, pc)
-		if in == "" {
+		var in string
+		if w.results, in = w.b.normalizePhone(w.results[:0], r, pc); in == "" {
 			e.empty = pc.col < present
 			w.edits = append(w.edits, e)
 			continue
 		}
 		w.sum.Cells++
-		w.results = w.b.profile.AppendNormalize(w.results[:0], in)
 		moved = w.decide(&e, r.cells[pc.col], moved)
 		w.edits = append(w.edits, e)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -53,5 +54,51 @@ func TestImportDryRunShowsDDDPairing(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// What a DDD cell means is normalize's call (NormalizeDDD); the importer
+// hands it every phone with its own DDD cell. Tenant DDD 47.
+func TestImportDDDCellMeanings(t *testing.T) {
+	e := newImportEnv(t)
+	cases := []struct {
+		name, ddd, phone string
+		want             []string // E.164 of each number of the cell
+		status, reason   string   // of the first number
+		raw              string
+	}{
+		{"DDD 62", "62", "32417788", []string{"+556232417788"}, "ok", "ddd_from_column", "(62) 32417788"},
+		{"empty DDD: the tenant's", "", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
+		{"0 is no DDD", "0", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
+		{"00 is no DDD", "00", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
+		{"** is no DDD", "**", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
+		{"letters are no DDD", "NI", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
+		{"011 is DDD 11", "011", "32417788", []string{"+551132417788"}, "ok", "ddd_from_column", "(11) 32417788"},
+		{"0xx21 is DDD 21", "0xx21", "25436677", []string{"+552125436677"}, "ok", "ddd_from_column", "(21) 25436677"},
+		{"several numbers, one DDD", "62", "32417788/ 98123-4567", []string{"+556232417788", "+5562981234567"}, "ok", "ddd_from_column", "(62) 32417788/ 98123-4567"},
+		{"own DDD contradicting the column", "75", "9981234567", nil, "fixed", "ambiguous", "9981234567"},
+	}
+	var b strings.Builder
+	b.WriteString("Código;Razão Social;DDD;Telefone\n")
+	for i, c := range cases {
+		fmt.Fprintf(&b, "D-%d;Empresa %d;%s;%s\n", i, i, c.ddd, c.phone)
+	}
+	e.mustImport("--file", e.write("ddd-cells.csv", []byte(b.String())))
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			id := fmt.Sprintf("D-%d", i)
+			p := e.accountPhone(id, "businessphone/0")
+			if p.Status != c.status || !strings.Contains(p.Reasons, c.reason) || p.Raw != c.raw {
+				t.Fatalf("%+v, want %s + %s, raw %q", p, c.status, c.reason, c.raw)
+			}
+			for pos, want := range c.want {
+				if q := e.accountPhone(id, fmt.Sprintf("businessphone/%d", pos)); q.E164 != want {
+					t.Errorf("number %d: %+v, want %s", pos, q, want)
+				}
+			}
+			if c.reason == "ambiguous" && (!strings.Contains(p.Suggestion, "75") || p.E164 != "+5599981234567") {
+				t.Errorf("ambiguous: suggestion %q, e164 %s: want the cell's own reading and the column's in the suggestion", p.Suggestion, p.E164)
+			}
+		})
 	}
 }
