@@ -293,7 +293,7 @@ func checkInvariants(t testing.TB, p Profile, cell string, res []Result) {
 			}
 			continue
 		case StatusOK:
-			if r.Suggestion != "" {
+			if (r.Suggestion != "") != r.Reasons.Has(MoreExtensions) {
 				t.Errorf("%q: ok with a suggestion %+v", cell, r)
 			}
 		case StatusFixed:

@@ -6,8 +6,9 @@ package normalize
 // the same code for both, so the differential test compares exactly the
 // oracles' answers.
 type engine struct {
-	slow bool
-	dd   *cellDDD // where a number without DDD takes one from; nil: the tenant's default
+	slow  bool
+	dd    *cellDDD // where a number without DDD takes one from; nil: the tenant's default
+	brDDD bool     // the number has a Brazilian DDD (parentheses or column): no foreign suggestion
 }
 
 func (e engine) br(nsn []byte) (Type, verdict) {
@@ -214,7 +215,19 @@ func (e engine) interpret(p *Profile, s *segment, o *outcome) bool {
 	case placeholderDigits(d):
 		o.invalid(Reasons(Placeholder))
 		return true
+	case !s.plus && s.pstate == parenClosed && s.paren == 1 && d[0] != '0':
+		o.invalid(Reasons(InvalidDDD)) // "(9) 3241-5566": a one-digit DDD is never part of the number
+		o.bad = [2]byte{d[0]}
+		return true
 	}
+	rest, group := s.dddGroup()
+	if group && rest > 0 && rest < 8 {
+		o.invalid(Reasons(TooShort)) // "(47) 3333-44": never the local number 4733-3344
+		return true
+	}
+	// A Brazilian DDD, in the cell's parentheses or in the row's column:
+	// never suggest a foreign number instead.
+	e.brDDD = group || (e.dd != nil && e.dd.col == colValid)
 	var rd readings
 	rd.build(p, d, s.plus, false)
 	if !e.choose(p, &rd, d, s.plus, o) {
@@ -223,10 +236,25 @@ func (e engine) interpret(p *Profile, s *segment, o *outcome) bool {
 	// A filler is one however it was typed: judge the chosen number as
 	// Brazil writes it nationally too, so that "800000000" is a placeholder
 	// as "0800 000000" is, and "+55 22 2222-2222" as "(22) 2222-2222".
-	if o.br && o.status != StatusInvalid && placeholderNational(o.nsn[:o.nl]) {
+	if o.br && o.status != StatusInvalid && (placeholderNational(o.nsn[:o.nl]) || o.fillerSubscriber()) {
 		o.invalid(Reasons(Placeholder))
 	}
 	return true
+}
+
+// fillerSubscriber reports whether a geographic number's subscriber, as
+// written, is eight times the same digit: "(31) 9999-9999", "(27) 3333-3333"
+// are fillers with a DDD, and no ninth digit makes them a number. The
+// 9-digit "(47) 99999-9999" is a valid mobile as written.
+func (o *outcome) fillerSubscriber() bool {
+	if !isGeo(o.typ) || o.nl < 10 {
+		return false
+	}
+	sub := o.nsn[2:o.nl]
+	if o.rs.Has(AddedNinthDigit) {
+		sub = sub[1:]
+	}
+	return len(sub) == 8 && allSame(sub)
 }
 
 // placeholderNational applies placeholderDigits to the national written
@@ -413,7 +441,7 @@ func (e engine) diagnose(p *Profile, rd *readings, d []byte, plus bool, o *outco
 	}
 	// Digits that make no Brazilian number may be a foreign number written
 	// without '+' ("16502530000"): say so, but never assume the country.
-	if !plus && len(d) >= 11 && len(d) <= 15 && d[0] != '0' && (why == Reasons(InvalidNumber) || why == Reasons(TooLong)) {
+	if !plus && !e.brDDD && len(d) >= 11 && len(d) <= 15 && d[0] != '0' && (why == Reasons(InvalidNumber) || why == Reasons(TooLong)) {
 		f, v := e.intl(d)
 		if v == vUnsure {
 			return false

@@ -33,7 +33,7 @@ func (p *Profile) appendNormalize(dst []Result, cell string, m mode) ([]Result, 
 }
 
 func (p *Profile) appendNormalizeDDD(dst []Result, cell string, m mode, dd *cellDDD) ([]Result, bool) {
-	cell = trimCell(cell)
+	cell = unlist(trimCell(cell))
 	if cell == "" {
 		return dst, true
 	}
@@ -82,19 +82,15 @@ func (p *Profile) appendSegment(dst []Result, base int, work string, next int, s
 		prev = &dst[len(dst)-1]
 	}
 	if s.n == 0 {
-		if s.hasExt() && prev != nil { // "… ramal 10 / ramal 11"
-			r := *prev
-			r.Input, r.Extension = work[s.start:s.end], work[s.extS:s.extE]
-			r.Reasons |= Reasons(ExtensionSplit)
-			dst = append(dst, r)
+		if s.hasExt() && prev != nil && prev.Extension != "" { // "… ramal 10 / ramal 11"
+			moreExtensions(prev, work[s.extS:max(s.extE, s.moreE)])
 		}
 		return dst, true // words or fillers between numbers
 	}
 	if prev != nil && s.n <= 4 && !s.plus && !s.hasExt() && !s.text {
-		if prev.Extension != "" { // "ramal 10/11"
-			r := *prev
-			r.Input, r.Extension = work[s.start:s.end], string(s.digits())
-			return append(dst, r), true
+		if prev.Extension != "" { // "ramal 10 / 11"
+			moreExtensions(prev, work[s.start:s.end])
+			return dst, true
 		}
 		r, sure, ok := p.complete(prev, s, work, m)
 		if !sure {
@@ -120,7 +116,44 @@ func (p *Profile) appendSegment(dst []Result, base int, work string, next int, s
 	if dd.col == colNone && ownDDD(&o) {
 		dd.setCell(o.nsn[:2])
 	}
-	return append(dst, p.result(&o, work[s.start:s.end], extOf(work, s))), true
+	r := p.result(&o, work[s.start:s.end], extOf(work, s))
+	if s.moreE > s.moreS && r.Extension != "" {
+		moreExtensions(&r, work[s.moreS:s.moreE])
+	}
+	return append(dst, r), true
+}
+
+// moreExtensions notes further extensions of r, listed in text ("e 215",
+// "/11, 12"), in its suggestion: Result has room for one extension.
+func moreExtensions(r *Result, text string) {
+	var b strings.Builder
+	b.WriteString(r.Suggestion)
+	if !r.Reasons.Has(MoreExtensions) {
+		if b.Len() > 0 {
+			b.WriteString("; o")
+		} else {
+			b.WriteString("O")
+		}
+		b.WriteString("utros ramais: ")
+	}
+	first := !r.Reasons.Has(MoreExtensions)
+	for i := 0; i < len(text); {
+		if !isDigit(text[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(text) && isDigit(text[j]) {
+			j++
+		}
+		if !first {
+			b.WriteString(", ")
+		}
+		b.WriteString(text[i:j])
+		first, i = false, j
+	}
+	r.Reasons |= Reasons(MoreExtensions)
+	r.Suggestion = b.String()
 }
 
 func extOf(work string, s *segment) string {

@@ -121,12 +121,10 @@ var vectors = []vector{
 	{in: "(11) 3333-4444 #123", want: []w{ok("+551133334444", "001133334444", TypeFixed, "extension_split").withExt("123")}},
 	{in: "+55 11 3333-4444;ext=123", want: []w{ok("+551133334444", "001133334444", TypeFixed, "extension_split").withExt("123")}},
 	{in: "11 3333-4444,,123", want: []w{ok("+551133334444", "001133334444", TypeFixed, "extension_split").withExt("123")}},
-	{in: "(11) 3333-4444 ramal 10 / ramal 11", want: []w{
-		ok("+551133334444", "001133334444", TypeFixed, "extension_split", "multiple_numbers").withExt("10"),
-		ok("+551133334444", "001133334444", TypeFixed, "extension_split", "multiple_numbers").withExt("11")}},
-	{in: "(11) 3333-4444 ramal 10/11", want: []w{
-		ok("+551133334444", "001133334444", TypeFixed, "extension_split", "multiple_numbers").withExt("10"),
-		ok("+551133334444", "001133334444", TypeFixed, "extension_split", "multiple_numbers").withExt("11")}},
+	// Several extensions of one number: the first in extension, the others
+	// in the suggestion (one number, one result).
+	{in: "(11) 3333-4444 ramal 10 / ramal 11", want: []w{ok("+551133334444", "001133334444", TypeFixed, "extension_split", "more_extensions").withExt("10")}},
+	{in: "(11) 3333-4444 ramal 10/11", want: []w{ok("+551133334444", "001133334444", TypeFixed, "extension_split", "more_extensions").withExt("10")}},
 
 	// Several numbers in one cell.
 	{in: "11 98765-4321 / 11 3333-4444", want: []w{
@@ -221,7 +219,10 @@ var vectors = []vector{
 	{in: "3333-444", want: []w{bad("too_short")}},
 	{in: "(11) 3333-444", want: []w{bad("too_short")}},
 	{in: "(11) 3333-44445", want: []w{bad("too_long")}},
-	{in: "4733334444 4733335555", want: []w{bad("too_long")}},
+	{in: "47333344444733335555", want: []w{bad("too_long")}},
+	{in: "4733334444 4733335555", want: []w{ // two complete numbers, a space between them
+		ok("+554733334444", "004733334444", TypeFixed, "multiple_numbers"),
+		ok("+554733335555", "004733335555", TypeFixed, "multiple_numbers")}},
 	{in: "3231159088324692", want: []w{bad("too_long")}},
 	{in: "(11) 0333-4444", want: []w{bad("invalid_number")}},
 	{in: "(11) 1234-5678", want: []w{bad("invalid_number")}},
@@ -263,7 +264,7 @@ func profileFor(t testing.TB, ddd, format string) Profile {
 }
 
 func TestNormalizeVectors(t *testing.T) {
-	for _, v := range append(vectors, dddVectors...) {
+	for _, v := range allVectors() {
 		p := profileFor(t, v.ddd, v.fmt)
 		got := v.run(p)
 		if len(got) != len(v.want) {
@@ -281,7 +282,7 @@ func TestNormalizeVectors(t *testing.T) {
 			if gw != x {
 				t.Errorf("%q (ddd %s, fmt %q, column %q) #%d:\n got %+v\nwant %+v\n(suggestion %q)", v.in, v.ddd, v.fmt, v.col, i, gw, x, g.Suggestion)
 			}
-			if (g.Status == StatusOK) != (g.Suggestion == "") {
+			if (g.Status == StatusOK && !g.Reasons.Has(MoreExtensions)) != (g.Suggestion == "") {
 				t.Errorf("%q #%d: status %s with suggestion %q", v.in, i, g.Status, g.Suggestion)
 			}
 		}
@@ -291,7 +292,7 @@ func TestNormalizeVectors(t *testing.T) {
 // TestEveryReasonCovered guards the table: every reason code has a vector.
 func TestEveryReasonCovered(t *testing.T) {
 	var seen Reasons
-	for _, v := range append(vectors, dddVectors...) {
+	for _, v := range allVectors() {
 		for _, x := range v.want {
 			rs, err := ParseReasons(x.reasons)
 			if err != nil {
@@ -316,7 +317,7 @@ func TestInput(t *testing.T) {
 		{"  (21) 3938-7723 (Museu) ", []string{"(21) 3938-7723 (Museu)"}},
 		{"11 98765-4321 / 11 3333-4444", []string{"11 98765-4321", "11 3333-4444"}},
 		{"Tel: (11) 3333-4444 Cel: (11) 98765-4321", []string{"Tel: (11) 3333-4444", "Cel: (11) 98765-4321"}},
-		{"(11) 3333-4444 ramal 10 / ramal 11", []string{"(11) 3333-4444 ramal 10", "ramal 11"}},
+		{"(11) 3333-4444 ramal 10 / 3333-4445", []string{"(11) 3333-4444 ramal 10", "3333-4445"}},
 	} {
 		got := p.Normalize(c.cell)
 		if len(got) != len(c.input) {
@@ -334,7 +335,7 @@ func TestSuggestions(t *testing.T) {
 	p := profileFor(t, "", "")
 	for _, c := range []struct{ cell, want string }{
 		{"8765-4321", "Confirme: número sem DDD e celular antigo com 8 dígitos; usado o DDD padrão 47 e acrescentado o 9 → (47) 98765-4321"},
-		{"(47) 9999-9999", "Confirme: celular antigo com 8 dígitos; acrescentado o 9 → (47) 99999-9999"},
+		{"(47) 9876-5432", "Confirme: celular antigo com 8 dígitos; acrescentado o 9 → (47) 99876-5432"},
 		{"3333-4444", "Confirme: número sem DDD; usado o DDD padrão 47 → (47) 3333-4444"},
 		{"5540041234", "Confirme: também pode ser lido como 4004-1234 (custo compartilhado) → (55) 4004-1234"},
 		{"(11) 7123-4567", "Confirme: válido na antiga faixa 7 de rádio, mas pode ser celular ao qual falta o 9: (11) 97123-4567 → (11) 7123-4567"},

@@ -65,6 +65,10 @@ const (
 	// number of the same cell was used (the previous one, else the next):
 	// "(14) 3421-5678 / 3422-6789".
 	DDDFromCell
+	// MoreExtensions: the cell lists several extensions of the number
+	// ("ramais 210 e 215"); the first is in Result.Extension, the others in
+	// the suggestion. Informational.
+	MoreExtensions
 
 	reasonEnd
 )
@@ -88,6 +92,7 @@ var reasonNames = [...]string{
 	"completed_from_previous",
 	"ddd_from_column",
 	"ddd_from_cell",
+	"more_extensions",
 }
 
 var reasonText = [...]string{
@@ -109,6 +114,7 @@ var reasonText = [...]string{
 	"número abreviado completado pelo anterior",
 	"número sem DDD: usado o DDD da coluna de DDD",
 	"número sem DDD: usado o DDD de outro número da célula",
+	"mais de um ramal: o primeiro no campo ramal, os outros na sugestão",
 }
 
 // allReasons is the mask of every defined reason.

@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"reflect"
-	"strings"
 	"testing"
 )
 
@@ -147,8 +146,32 @@ func diffCellDDD(t testing.TB, p Profile, cell, col string) {
 	}
 	for _, r := range fast {
 		checkLPN(t, cell, r)
-		if strings.Contains(r.Reasons.String(), "ddd_from_column") && r.E164[3:5] != strings.TrimLeft(strings.TrimPrefix(col, "0xx"), "0") {
-			t.Errorf("%q with DDD %q: %s is not in the column's DDD", cell, col, r.E164)
+	}
+}
+
+func TestColumnDDD(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want colState
+		ddd  string
+	}{
+		{"62", colValid, "62"}, {" 62 ", colValid, "62"}, {"062", colValid, "62"}, {"0062", colValid, "62"},
+		{"0xx62", colValid, "62"}, {"0XX62", colValid, "62"}, {"(62)", colValid, "62"}, {"(062)", colValid, "62"},
+		{"62.0", colValid, "62"}, {`"62"`, colValid, "62"},
+		{"", colNone, ""}, {"0", colNone, ""}, {"00", colNone, ""}, {"**", colNone, ""}, {"SP", colNone, ""},
+		{"-", colNone, ""}, {"6 2", colNone, ""}, {"0xx", colNone, ""},
+		{"9", colBad, "9"}, {"20", colBad, "20"}, {"123", colBad, "123"}, {"09", colBad, "9"},
+	} {
+		var dd cellDDD
+		dd.column(c.raw)
+		got := string(dd.colDDD[:])
+		if dd.col == colBad {
+			got = dd.colText
+		} else if dd.col == colNone {
+			got = ""
+		}
+		if dd.col != c.want || got != c.ddd {
+			t.Errorf("DDD cell %q: state %d %q, want %d %q", c.raw, dd.col, got, c.want, c.ddd)
 		}
 	}
 }

@@ -31,6 +31,39 @@ type segment struct {
 	extS, extE int  // extension digits, as a byte range in the cell
 	text       bool // words that are not extension markers
 	glued      bool // letters inside a run of digits ("9876S-4321")
+	moreS      int  // further extensions ("e 215" of "ramais 210 e 215"),
+	moreE      int  // as a byte range in the cell
+	pstate     uint8
+	paren      int // digits inside a leading "(…)" group: "(47)" → 2, "(0xx47)" → 3
+}
+
+// Parenthesis states of a segment: a leading "(" before any digit, then
+// its ")".
+const (
+	parenNone uint8 = iota
+	parenOpen
+	parenClosed
+)
+
+func (s *segment) parenthesis(c byte) {
+	switch {
+	case c == '(' && s.n == 0 && s.pstate == parenNone:
+		s.pstate = parenOpen
+	case c == ')' && s.pstate == parenOpen:
+		s.pstate, s.paren = parenClosed, s.n
+	}
+}
+
+// dddGroup reports whether the segment starts with a parenthesised DDD:
+// "(47)", "(047)", "(0xx47)", and returns how many digits follow it.
+func (s *segment) dddGroup() (int, bool) {
+	if s.plus || s.pstate != parenClosed || s.n > maxDigits {
+		return 0, false
+	}
+	if s.paren == 2 || (s.paren == 3 && s.d[0] == '0') {
+		return s.n - s.paren, true
+	}
+	return 0, false
 }
 
 func (s *segment) digits() []byte { return s.d[:min(s.n, maxDigits)] }
@@ -77,7 +110,89 @@ func (s *segment) readExt(str string, i int) (int, bool) {
 		return i, false
 	}
 	s.extS, s.extE = i, j
-	return j, true
+	return s.moreExt(str, j), true
+}
+
+// moreExt reads further extensions after the first one: "ramais 210 e
+// 215", "ramal 12 ou 13", "ramal 10/11", "ramais 10, 11 e 12". It returns
+// where the segment goes on.
+func (s *segment) moreExt(str string, j int) int {
+	for {
+		k := skipSpaces(str, j)
+		switch {
+		case k < len(str) && (str[k] == '/' || str[k] == ','):
+			k++
+		case k+1 < len(str) && str[k]|0x20 == 'e' && !isWordByte(str, k+1):
+			k++
+		case k+2 < len(str) && str[k]|0x20 == 'o' && str[k+1]|0x20 == 'u' && !isWordByte(str, k+2):
+			k += 2
+		default:
+			return j
+		}
+		k = skipSpaces(str, k)
+		e := k
+		for e < len(str) && isDigit(str[e]) {
+			e++
+		}
+		if e == k || e-k > maxExtDigits || digitFollows(str, e) || (e < len(str) && isASCIILetter(str[e])) {
+			return j // a number, not an extension
+		}
+		if s.moreE == 0 {
+			s.moreS = j
+		}
+		s.moreE, j = e, e
+	}
+}
+
+func skipSpaces(str string, i int) int {
+	for i < len(str) && (str[i] == ' ' || str[i] == '\t') {
+		i++
+	}
+	return i
+}
+
+// isWordByte reports whether str[i] continues a word (a letter, or the
+// start of a non-ASCII character).
+func isWordByte(str string, i int) bool {
+	return i < len(str) && (isASCIILetter(str[i]) || str[i] >= utf8.RuneSelf)
+}
+
+// nextNumber reports whether, at the blank str[i] after a complete number,
+// another complete number starts (item "987654321 - 32415566",
+// "32418877 987651234", "11 3333-4444 11 98765-4321"), and where.
+func (s *segment) nextNumber(str string, i int) (int, bool) {
+	if s.n < 8 || s.n > maxDigits || ((s.plus || s.d[0] == '0') && s.n < 10) {
+		return 0, false
+	}
+	j := skipSpaces(str, i)
+	if j < len(str) && str[j] == '-' {
+		j = skipSpaces(str, j+1)
+	} else if strings.HasPrefix(str[j:], "–") {
+		j = skipSpaces(str, j+len("–"))
+	}
+	n, k := tokenDigits(str, j)
+	if n == 2 && k < len(str) && (str[k] == ' ' || str[k] == '\t') { // a DDD, then the number
+		n, _ = tokenDigits(str, skipSpaces(str, k))
+	}
+	return j, n >= 8
+}
+
+// tokenDigits counts the digits of the run starting at i, where single '-'
+// or '.' may separate digits ("98765-4321"), and returns where it ends.
+func tokenDigits(str string, i int) (int, int) {
+	n := 0
+	for i < len(str) {
+		switch {
+		case isDigit(str[i]):
+			n++
+			i++
+		case (str[i] == '-' || str[i] == '.') && n > 0 && i+1 < len(str) && isDigit(str[i+1]):
+			i++
+		default:
+			return n, i
+		}
+	}
+	return n, i
 }
 
 func isASCIILetter(c byte) bool { return (c|0x20)-'a' < 26 }
@@ -132,8 +247,12 @@ func scanSegment(str string, i int, s *segment) int {
 	*s = segment{start: -1}
 	for i < len(str) {
 		c := str[i]
+		var stop bool
 		switch {
 		case isDigit(c):
+			if s.n > 0 && s.hasExt() {
+				return i // digits after a number's extension start the next number
+			}
 			s.mark(i, i+1)
 			s.add(c)
 			i++
@@ -144,25 +263,8 @@ func scanSegment(str string, i int, s *segment) int {
 			s.plus = true
 			s.mark(i, i+1)
 			i++
-		case c == '/' || c == ';' || c == ',' || c == '|' || c == '\n' || c == '\r' || c == '&':
-			if c == ',' && i+1 < len(str) && str[i+1] == ',' { // ",," pause before an extension
-				if j, ok := s.readExt(str, i+2); ok {
-					s.mark(i, j)
-					i = j
-					continue
-				}
-			}
-			if c == ';' && len(str) >= i+4 && strings.EqualFold(str[i+1:i+4], "ext") { // ";ext=123"
-				if j, ok := s.readExt(str, i+4); ok {
-					s.mark(i, j)
-					i = j
-					continue
-				}
-			}
-			if s.splittable() {
-				return i + 1
-			}
-			i++
+		case isSeparator(c):
+			i, stop = s.separator(str, i)
 		case c == '#':
 			if j, ok := s.readExt(str, i+1); ok {
 				s.mark(i, j)
@@ -170,54 +272,108 @@ func scanSegment(str string, i int, s *segment) int {
 				continue
 			}
 			i++
-		case c == ' ' || c == '\t' || c < 0x20 || c == 0x7f:
+		case c == ' ' || c == '\t':
+			if s.n >= 8 {
+				if j, ok := s.nextNumber(str, i); ok {
+					return j
+				}
+			}
+			i++
+		case c < 0x20 || c == 0x7f:
+			i++
+		case c == '(' || c == ')':
+			if c == '(' && s.n >= 8 && i+1 < len(str) && isDigit(str[i+1]) {
+				return i // "(11) 3333-4444 (11) 98765-4321"
+			}
+			s.parenthesis(c)
+			s.mark(i, i+1)
 			i++
 		case c < utf8.RuneSelf && !isASCIILetter(c):
-			s.mark(i, i+1) // punctuation: ( ) - . : and the like
+			s.mark(i, i+1) // punctuation: - . : and the like
 			i++
 		default:
-			if c >= utf8.RuneSelf {
-				r, size := utf8.DecodeRuneInString(str[i:])
-				switch {
-				case r >= '０' && r <= '９': // fullwidth digits
-					s.mark(i, i+size)
-					s.add(byte('0' + r - '０'))
-					i += size
-					continue
-				case !unicode.IsLetter(r):
-					if !unicode.IsSpace(r) && r != utf8.RuneError && r != '\uFEFF' {
-						s.mark(i, i+size) // dashes, parentheses…
-					}
-					i += size
-					continue
-				}
-			}
-			j := wordEnd(str, i)
-			w := str[i:j]
-			if s.n == 1 && s.d[0] == '0' && len(w) == 2 && w[0]|0x20 == 'x' && w[1]|0x20 == 'x' { // "0xx"
-				s.mark(i, j)
-				i = j
-				continue
-			}
-			if extKeyword(w) {
-				if k, ok := s.readExt(str, j); ok {
-					s.mark(i, k)
-					i = k
-					continue
-				}
-			}
-			if s.n >= 8 {
-				return i // a word after a whole number: the next number may follow
-			}
-			if i > 0 && isDigit(str[i-1]) && digitFollows(str, j) {
-				s.glued = true
-			}
-			s.text = true
-			s.mark(i, j)
-			i = j
+			i, stop = s.other(str, i)
+		}
+		if stop {
+			return i
 		}
 	}
 	return i
+}
+
+// isSeparator reports whether c separates two numbers.
+func isSeparator(c byte) bool {
+	return c == '/' || c == ';' || c == ',' || c == '|' || c == '\n' || c == '\r' || c == '&'
+}
+
+// separator reads the hard separator ('/', ';', ',' …) at str[i]: it may
+// announce an extension (",,123", ";ext=123") or end the number. It
+// returns where to go on and whether the segment ends there.
+func (s *segment) separator(str string, i int) (int, bool) {
+	c := str[i]
+	if c == ',' && i+1 < len(str) && str[i+1] == ',' { // ",," pause before an extension
+		if j, ok := s.readExt(str, i+2); ok {
+			s.mark(i, j)
+			return j, false
+		}
+	}
+	if c == ';' && len(str) >= i+4 && strings.EqualFold(str[i+1:i+4], "ext") { // ";ext=123"
+		if j, ok := s.readExt(str, i+4); ok {
+			s.mark(i, j)
+			return j, false
+		}
+	}
+	return i + 1, s.splittable()
+}
+
+// other reads a letter or a non-ASCII character at str[i]: fullwidth
+// digits, dashes and other punctuation, "0xx", extension keywords, words.
+// It returns where to go on and whether the segment ends there.
+func (s *segment) other(str string, i int) (int, bool) {
+	if c := str[i]; c >= utf8.RuneSelf {
+		r, size := utf8.DecodeRuneInString(str[i:])
+		switch {
+		case r >= '０' && r <= '９': // fullwidth digits
+			s.mark(i, i+size)
+			s.add(byte('0' + r - '０'))
+			return i + size, false
+		case !unicode.IsLetter(r):
+			if !unicode.IsSpace(r) && r != utf8.RuneError && r != '\uFEFF' {
+				s.mark(i, i+size) // dashes, parentheses…
+			}
+			return i + size, false
+		}
+	}
+	j := wordEnd(str, i)
+	w := str[i:j]
+	if s.n == 1 && s.d[0] == '0' && len(w) == 2 && w[0]|0x20 == 'x' && w[1]|0x20 == 'x' { // "0xx"
+		s.mark(i, j)
+		return j, false
+	}
+	if extKeyword(w) {
+		if k, ok := s.readExt(str, j); ok {
+			s.mark(i, k)
+			return k, false
+		}
+	}
+	if s.n >= 8 {
+		return i, true // a word after a whole number: the next number may follow
+	}
+	if i > 0 && isDigit(str[i-1]) && digitFollows(str, j) {
+		s.glued = true
+	}
+	s.text = true
+	s.mark(i, j)
+	return j, false
+}
+
+// unlist removes the brackets of a list-shaped cell, as some systems
+// export several values: "[(21)3456-7890]", "[3811-2200,3811-2201]", "[]".
+func unlist(s string) string {
+	if len(s) >= 2 && s[0] == '[' && s[len(s)-1] == ']' {
+		return trimCell(s[1 : len(s)-1])
+	}
+	return s
 }
 
 // trimCell removes surrounding spaces, control characters, BOMs and quotes.
