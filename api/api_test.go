@@ -125,7 +125,7 @@ func TestConsultPhoneExactBytes(t *testing.T) {
 	}
 	var number, e164 string
 	var contact *int64
-	if err := f.db.Pool.QueryRow(context.Background(), `SELECT number, e164, contact_id FROM calls WHERE id = $1 AND tenant_id = $2`, id, f.acme.ID).Scan(&number, &e164, &contact); err != nil {
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT number, e164, contact_id FROM calls WHERE call_no = $1 AND tenant_id = $2`, id, f.acme.ID).Scan(&number, &e164, &contact); err != nil {
 		t.Fatal(err)
 	}
 	if number != "5547999887766" || e164 != "+5547999887766" || contact == nil || *contact != f.maria {
@@ -200,7 +200,7 @@ func TestConsultPhoneOwners(t *testing.T) {
 		t.Errorf("shared number: %+v", cs)
 	}
 	var calls int
-	_ = f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM calls WHERE id = $1`, cs[0].CustomValue).Scan(&calls)
+	_ = f.db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM calls WHERE call_no = $1`, cs[0].CustomValue).Scan(&calls)
 	if calls != 1 {
 		t.Errorf("%d call records for one lookup", calls)
 	}
@@ -240,7 +240,7 @@ func TestConsultPhonePlaceholder(t *testing.T) {
 		t.Fatalf("placeholder: %+v", cs)
 	}
 	var contact, account *int64
-	if err := f.db.Pool.QueryRow(context.Background(), `SELECT contact_id, account_id FROM calls WHERE id = $1`, cs[0].CustomValue).Scan(&contact, &account); err != nil {
+	if err := f.db.Pool.QueryRow(context.Background(), `SELECT contact_id, account_id FROM calls WHERE call_no = $1`, cs[0].CustomValue).Scan(&contact, &account); err != nil {
 		t.Fatalf("placeholder call not journaled: %v", err)
 	}
 	if contact != nil || account != nil {

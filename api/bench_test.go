@@ -94,7 +94,7 @@ func minimalHandler(db *schema.DB, tenantID int64) http.Handler {
 			return
 		}
 		var id int64
-		if err := db.Pool.QueryRow(r.Context(), `INSERT INTO calls (tenant_id, number, e164, contact_id) VALUES ($1, $2, $3, $4) RETURNING id`,
+		if err := db.Pool.QueryRow(r.Context(), `INSERT INTO calls (tenant_id, number, e164, contact_id) VALUES ($1, $2, $3, $4) RETURNING call_no`,
 			tenantID, r.PathValue("phone"), e164, contactID).Scan(&id); err != nil {
 			http.Error(w, err.Error(), 500)
 			return
@@ -104,7 +104,7 @@ func minimalHandler(db *schema.DB, tenantID int64) http.Handler {
 	})
 	mux.HandleFunc("PUT /min/{id}", func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
-		tag, err := db.Pool.Exec(r.Context(), `UPDATE calls SET ended_at = now(), call_type = 'Inbound', agent = '201' WHERE tenant_id = $1 AND id = $2`, tenantID, r.PathValue("id"))
+		tag, err := db.Pool.Exec(r.Context(), `UPDATE calls SET ended_at = now(), call_type = 'Inbound', agent = '201' WHERE tenant_id = $1 AND call_no = $2`, tenantID, r.PathValue("id"))
 		if err != nil || tag.RowsAffected() == 0 {
 			http.Error(w, "not found", 404)
 			return
@@ -268,11 +268,11 @@ func BenchmarkLoadEndCall(b *testing.B) {
 	var first int64
 	if err := e.db.Pool.QueryRow(ctx, `
 		INSERT INTO calls (tenant_id, number) SELECT $1, '5547999887766' FROM generate_series(1, $2)
-		RETURNING id`, e.ten.ID, 2*b.N+400).Scan(&first); err != nil {
+		RETURNING call_no`, e.ten.ID, 2*b.N+400).Scan(&first); err != nil {
 		b.Fatal(err)
 	}
 	var ids []int64
-	rows, err := e.db.Pool.Query(ctx, `SELECT id FROM calls WHERE tenant_id = $1 ORDER BY id`, e.ten.ID)
+	rows, err := e.db.Pool.Query(ctx, `SELECT call_no FROM calls WHERE tenant_id = $1 ORDER BY call_no`, e.ten.ID)
 	if err != nil {
 		b.Fatal(err)
 	}

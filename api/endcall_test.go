@@ -65,7 +65,7 @@ func TestEndCallForms(t *testing.T) {
 			}
 			var typ string
 			var dur int
-			if err := f.db.Pool.QueryRow(context.Background(), `SELECT call_type, duration_s FROM calls WHERE id = $1`, id).Scan(&typ, &dur); err != nil {
+			if err := f.db.Pool.QueryRow(context.Background(), `SELECT call_type, duration_s FROM calls WHERE call_no = $1`, id).Scan(&typ, &dur); err != nil {
 				t.Fatal(err)
 			}
 			if typ != tc.wantType || time.Duration(dur)*time.Second != tc.wantDur {
@@ -126,7 +126,7 @@ func TestEndCallRefusals(t *testing.T) {
 		})
 	}
 	var ended bool
-	_ = f.db.Pool.QueryRow(context.Background(), `SELECT ended_at IS NOT NULL FROM calls WHERE id = $1`, id).Scan(&ended)
+	_ = f.db.Pool.QueryRow(context.Background(), `SELECT ended_at IS NOT NULL FROM calls WHERE call_no = $1`, id).Scan(&ended)
 	if ended {
 		t.Error("a refused end-call changed the call")
 	}
@@ -143,7 +143,7 @@ func TestEndCallMethods(t *testing.T) {
 			t.Errorf("%s: %d %s", m, r.status, r.body)
 		}
 		var ended bool
-		if err := f.db.Pool.QueryRow(context.Background(), `SELECT ended_at IS NOT NULL FROM calls WHERE id = $1`, id).Scan(&ended); err != nil || !ended {
+		if err := f.db.Pool.QueryRow(context.Background(), `SELECT ended_at IS NOT NULL FROM calls WHERE call_no = $1`, id).Scan(&ended); err != nil || !ended {
 			t.Errorf("%s: call not journaled (%v)", m, err)
 		}
 	}

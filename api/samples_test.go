@@ -238,7 +238,7 @@ func testTemplate(t *testing.T, file, method string) {
 		t.Fatalf("ReportCall %s: %d", payload, resp.StatusCode)
 	}
 	var dur int
-	if err := f.db.Pool.QueryRow(t.Context(), `SELECT duration_s FROM calls WHERE id = $1`, got["EntityId"]).Scan(&dur); err != nil || dur != 330 {
+	if err := f.db.Pool.QueryRow(t.Context(), `SELECT duration_s FROM calls WHERE call_no = $1`, got["EntityId"]).Scan(&dur); err != nil || dur != 330 {
 		t.Errorf("journaled duration %d (%v), want 330 s across midnight", dur, err)
 	}
 }

@@ -112,7 +112,8 @@ const lookupSuffixSQL = ownerSelect + `
 		AND p.e164_reversed LIKE $2 || '%'
 	LIMIT 200`
 
-// recording wraps a lookup so that the same statement records the call,
+// recording wraps a lookup so that the same statement records the call
+// (its per-tenant number, which 3CX sees, comes from calls' trigger),
 // attributed to the owner the answer lists first: one round trip for
 // consult-phone's lookup and INSERT. No match inserts nothing. Its ORDER BY
 // is pickOwners' order (best rank, a phone in a slot, contacts before
@@ -130,9 +131,9 @@ func recording(lookup, rank, numberParam string) string {
 			CASE WHEN o.position = 0 AND o.field IN ('businessphone', 'businessphone2', 'mobilephone', 'mobilephone2') THEN 0 ELSE 1 END,
 			o.contact_id IS NULL, coalesce(o.contact_id, o.account_id)
 		LIMIT 1
-		RETURNING id
+		RETURNING call_no
 	)
-	SELECT o.*, (SELECT id FROM k) FROM o`
+	SELECT o.*, (SELECT call_no FROM k) FROM o`
 }
 
 var (

@@ -104,7 +104,7 @@ func TestLookupExact(t *testing.T) {
 	}
 	var callContact *int64
 	var callE164 string
-	if err := db.Pool.QueryRow(ctx, `SELECT contact_id, e164 FROM calls WHERE id = $1 AND tenant_id = $2 AND number = '047999887766'`, callID, s.ten).Scan(&callContact, &callE164); err != nil || callContact == nil || *callContact != answered[0].OwnerID || callE164 != "+5547999887766" {
+	if err := db.Pool.QueryRow(ctx, `SELECT contact_id, e164 FROM calls WHERE call_no = $1 AND tenant_id = $2 AND number = '047999887766'`, callID, s.ten).Scan(&callContact, &callE164); err != nil || callContact == nil || *callContact != answered[0].OwnerID || callE164 != "+5547999887766" {
 		t.Errorf("call %d: contact %v %q, %v; want %d", callID, callContact, callE164, err, answered[0].OwnerID)
 	}
 	if _, callID, err := db.AnswerExact(ctx, s.ten, []string{"+5511900000000"}, "11900000000", 0); err != nil || callID != 0 {
@@ -339,7 +339,7 @@ func TestAnswerSuffixCallOwner(t *testing.T) {
 				t.Fatalf("answer lists %s %d first, want %s %d", owners[0].Kind, owners[0].OwnerID, wantKind, want)
 			}
 			var contactID, accountID *int64
-			if err := db.Pool.QueryRow(ctx, `SELECT contact_id, account_id FROM calls WHERE id = $1`, callID).Scan(&contactID, &accountID); err != nil {
+			if err := db.Pool.QueryRow(ctx, `SELECT contact_id, account_id FROM calls WHERE call_no = $1 AND tenant_id = $2`, callID, s.ten).Scan(&contactID, &accountID); err != nil {
 				t.Fatal(err)
 			}
 			if contactID == nil || *contactID != want || accountID != nil {
