@@ -77,6 +77,11 @@ func (s *Server) handleConsultPhone(w http.ResponseWriter, r *http.Request, t *t
 	}
 	s.metrics.lookups.WithLabelValues(outcome).Inc()
 	custom := strconv.FormatInt(callID, 10)
+	// The call is in every listed owner's history, not only the first's.
+	// Losing that costs history, not the answer 3CX waits for: log it.
+	if err := s.db.RecordCallOwners(ctx, tenant.ID, callID, owners); err != nil {
+		s.log.Warn("call owners not recorded", "request_id", requestIDFrom(ctx), "call", callID, "err", err)
+	}
 
 	resp := ConsultResponse{Contact: make([]Contact, 0, max(len(owners), 1))}
 	for _, o := range owners {
@@ -156,15 +161,25 @@ func (s *Server) entry(t *tenantEntry, o schema.Owner, number, custom string) Co
 
 // placeholder answers an unknown number when the tenant asked for it, so
 // that 3CX journals the call: the number is the name and the only phone.
+// Its url is never a record's (none exists): the tenant's unknown-number
+// template, else empty.
 func placeholder(tenant schema.Tenant, number, custom string) Contact {
-	id := "unknown-" + custom
 	return Contact{
-		ID:            id,
+		ID:            "unknown-" + custom,
 		FirstName:     number,
 		BusinessPhone: number,
-		URL:           contactURL(tenant.ContactURL, id, "unknown"),
+		URL:           unknownURL(tenant.Settings.UnknownURL, number),
 		CustomValue:   custom,
 	}
+}
+
+// unknownURL fills the unknown-number template: {number} is the number as
+// 3CX sent it, escaped for a query.
+func unknownURL(template, number string) string {
+	if template == "" {
+		return ""
+	}
+	return strings.ReplaceAll(template, "{number}", url.QueryEscape(number))
 }
 
 func slotIndex(field string) int {

@@ -29,6 +29,10 @@ type TenantSettings struct {
 	// PlaceholderUnknown makes consult-phone answer unknown callers with a
 	// placeholder contact named from the number, so their calls are journaled.
 	PlaceholderUnknown bool `json:"placeholder_unknown,omitempty"`
+	// UnknownURL is the placeholder's url, {number} the caller's number
+	// (e.g. a "new contact" form); empty leaves the url empty, since no
+	// record exists to link to.
+	UnknownURL string `json:"unknown_url,omitempty"`
 	// Feed is the JSON feed the worker polls for this tenant, if any.
 	Feed *FeedSettings `json:"feed,omitempty"`
 }
