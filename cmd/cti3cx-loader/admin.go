@@ -46,6 +46,7 @@ func tenantFlags(fs *flag.FlagSet, t *schema.Tenant) {
 	fs.StringVar(&t.DialFormat, "dial-format", t.DialFormat, "3CX dial format: a preset name or a template (see README); empty for the default 00+DDD+number")
 	fs.StringVar(&t.ContactURL, "contact-url", t.ContactURL, "URL template for consult-phone's url field, e.g. https://crm.example/contact/{id}")
 	fs.BoolVar(&t.Settings.PlaceholderUnknown, "placeholder-unknown", t.Settings.PlaceholderUnknown, "answer unknown callers with a placeholder contact so their calls are journaled")
+	fs.StringVar(&t.Settings.UnknownURL, "unknown-url", t.Settings.UnknownURL, "the placeholder's url, {number} the caller's number, e.g. https://crm.example/novo?telefone={number}; empty leaves it empty")
 }
 
 func tenantAdd(ctx context.Context, app *App, args []string) error {
@@ -102,6 +103,8 @@ func tenantSet(ctx context.Context, app *App, args []string) error {
 			current.ContactURL = t.ContactURL
 		case "placeholder-unknown":
 			current.Settings.PlaceholderUnknown = t.Settings.PlaceholderUnknown
+		case "unknown-url":
+			current.Settings.UnknownURL = t.Settings.UnknownURL
 		}
 	})
 	if err := validateTenant(current); err != nil {

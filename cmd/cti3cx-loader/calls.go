@@ -26,7 +26,12 @@ func init() {
 
 const callsHelp = `Lists the calls 3CX reported through the API: who called (contact and
 company), the number, type, agent, date, start, end, duration and whether it
-was answered. A call that 3CX never reported (no end-call) shows no type.
+was answered. A lookup 3CX never reported (no end-call) shows "não reportada"
+as its type (reported=no in csv-comma and ndjson); --reported-only leaves
+those out. A number several records own puts the call in the history of every
+owner the answer listed. The worker ('cti3cx-loader run') deletes unreported
+lookups after --unreported-retention and, if asked, journaled calls after
+--calls-retention.
 
 --contact takes a contact's external id (its calls) or an account's (the
 calls of the account and of its contacts). --since takes YYYY-MM-DD or
@@ -44,7 +49,10 @@ output; xlsx needs --out.`
 
 // callColumns are the machine formats' columns, in order; ndjson uses them
 // as keys.
-var callColumns = []string{"call_id", "contact_id", "contact", "account_id", "company", "number", "type", "agent", "date", "start", "end", "duration_s", "answered", "created_at"}
+var callColumns = []string{"call_id", "contact_id", "contact", "account_id", "company", "number", "type", "agent", "date", "start", "end", "duration_s", "answered", "created_at", "reported"}
+
+// notReported is how staff see a lookup end-call never completed.
+const notReported = "não reportada"
 
 // callHeaders head the csv and xlsx exports, for CRM staff, with each
 // column's width in the xlsx.
@@ -54,7 +62,7 @@ var callHeaders = []struct {
 }{
 	{"Chamada", 9}, {"ID do contato", 14}, {"Contato", 24}, {"ID da conta", 14}, {"Empresa", 26},
 	{"Número", 18}, {"Tipo", 13}, {"Agente", 10}, {"Data", 11}, {"Início", 9}, {"Fim", 9},
-	{"Duração (s)", 11}, {"Atendida", 9}, {"Registrada em", 19},
+	{"Duração (s)", 11}, {"Atendida", 9}, {"Registrada em", 19}, {"Reportada", 10},
 }
 
 // callTypePT names 3CX's call types for staff.
@@ -70,10 +78,11 @@ const (
 )
 
 func cmdCalls(ctx context.Context, app *App, args []string) error {
-	fs := app.flagSet("calls", "--tenant SLUG [--contact EXTERNAL_ID] [--since DATE] [--format table|csv|xlsx|csv-comma|ndjson] [--timezone ZONE] [--out FILE]", callsHelp)
+	fs := app.flagSet("calls", "--tenant SLUG [--contact EXTERNAL_ID] [--since DATE] [--reported-only] [--format table|csv|xlsx|csv-comma|ndjson] [--timezone ZONE] [--out FILE]", callsHelp)
 	tenant := fs.String("tenant", "", "tenant slug (required)")
 	contact := fs.String("contact", "", "only this contact's (or account's) calls, by external id")
 	since := fs.String("since", "", "only calls on or after this date (YYYY-MM-DD or DD/MM/YYYY)")
+	reportedOnly := fs.Bool("reported-only", false, "leave out lookups end-call never completed")
 	format := fs.String("format", "table", "table, csv, xlsx, csv-comma or ndjson")
 	tz := fs.String("timezone", firstNonEmpty(app.Getenv("CTI3CX_TIMEZONE"), worker.DefaultTimezone), "the tenant's time zone, for record times and --since (env CTI3CX_TIMEZONE)")
 	out := fs.String("out", "", "write to this file instead of standard output")
@@ -91,7 +100,7 @@ func cmdCalls(ctx context.Context, app *App, args []string) error {
 	if err != nil {
 		return usageError(fmt.Errorf("--timezone %q: %v", *tz, err))
 	}
-	filter := schema.CallFilter{ContactExternalID: *contact}
+	filter := schema.CallFilter{ContactExternalID: *contact, ReportedOnly: *reportedOnly}
 	if *since != "" {
 		d, err := parseDay(*since, loc)
 		if err != nil {
@@ -159,12 +168,8 @@ func callRow(c schema.Call, loc *time.Location) []string {
 	if c.Duration != nil {
 		dur = strconv.Itoa(int(c.Duration.Seconds()))
 	}
-	answered := "no"
-	if c.Answered() {
-		answered = "yes"
-	}
 	return []string{strconv.FormatInt(c.ID, 10), c.ContactExternalID, c.ContactName, c.AccountExternalID, c.Company,
-		c.Number, c.Type, c.Agent, date, clock(c.Start), clock(c.End), dur, answered, c.CreatedAt.In(loc).Format(time.RFC3339)}
+		c.Number, c.Type, c.Agent, date, clock(c.Start), clock(c.End), dur, yesNo(c.Answered()), c.CreatedAt.In(loc).Format(time.RFC3339), yesNo(c.Ended)}
 }
 
 // callRowPT renders a call for staff: Portuguese words, Brazilian dates.
@@ -174,12 +179,26 @@ func callRowPT(c schema.Call, loc *time.Location) []string {
 		r[callColDate] = c.Date.Format("02/01/2006")
 	}
 	r[6] = cmp.Or(callTypePT[c.Type], c.Type)
-	r[12] = "não"
-	if c.Answered() {
-		r[12] = "sim"
+	if !c.Ended {
+		r[6] = notReported
 	}
+	r[12], r[14] = simNao(c.Answered()), simNao(c.Ended)
 	r[callColCreated] = c.CreatedAt.In(loc).Format("02/01/2006 15:04:05")
 	return r
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func simNao(b bool) string {
+	if b {
+		return "sim"
+	}
+	return "não"
 }
 
 func clock(d *time.Duration) string {
@@ -201,6 +220,9 @@ func writeCallsTable(w io.Writer, calls []schema.Call) error {
 		}
 		if r[1] != "" {
 			who += " (" + r[1] + ")"
+		}
+		if !c.Ended {
+			r[6] = notReported
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r[0], who, dash(r[4]), r[5], dash(r[6]), dash(r[7]), dash(r[8]), dash(r[9]), dash(r[10]), dash(r[11]), r[12])
 	}
@@ -274,6 +296,7 @@ func writeCallsNDJSON(w io.Writer, calls []schema.Call, loc *time.Location) erro
 		}
 		obj["call_id"] = c.ID
 		obj["answered"] = c.Answered()
+		obj["reported"] = c.Ended
 		if c.Duration != nil {
 			obj["duration_s"] = int(c.Duration.Seconds())
 		} else {

@@ -123,13 +123,13 @@ func TestCallsCommand(t *testing.T) {
 	if err != nil || len(sheet) != 3 || sheet[1][2] != "Maria Silva" || sheet[2][6] != "perdida" || sheet[1][8] != "31/05/2024" {
 		t.Errorf("xlsx: %v %q", err, sheet)
 	}
-	if dim, _ := f.GetSheetDimension("Chamadas"); dim != "A1:N3" {
-		t.Errorf("xlsx dimension %q, want A1:N3", dim)
+	if dim, _ := f.GetSheetDimension("Chamadas"); dim != "A1:O3" {
+		t.Errorf("xlsx dimension %q, want A1:O3", dim)
 	}
 	if panes, err := f.GetPanes("Chamadas"); err != nil || !panes.Freeze || panes.YSplit != 1 {
 		t.Errorf("xlsx header not frozen: %+v %v", panes, err)
 	}
-	if tables, _ := f.GetTables("Chamadas"); len(tables) != 1 || tables[0].Range != "A1:N3" {
+	if tables, _ := f.GetTables("Chamadas"); len(tables) != 1 || tables[0].Range != "A1:O3" {
 		t.Errorf("xlsx filter: %+v", tables)
 	}
 	if w, _ := f.GetColWidth("Chamadas", "C"); w < 20 {
@@ -153,6 +153,31 @@ func TestCallsCommand(t *testing.T) {
 	}
 	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o644 {
 		t.Errorf("xlsx mode %v %v, want 0644", fi.Mode(), err)
+	}
+
+	// A lookup never reported, on a number Maria and Pedro share: in both
+	// histories, "não reportada", hidden by --reported-only.
+	pedro := acme.Contact(t, "C-1005", "Pedro", "Reis", "", nil, "")
+	acme.ContactPhone(t, pedro, schema.FieldMobile, 0, "+5547999887766")
+	owners, shared, err := db.AnswerExact(ctx, acme.ID, []string{"+5547999887766"}, "47999887766", 10)
+	if err != nil || len(owners) != 2 {
+		t.Fatalf("shared answer: %v %+v", err, owners)
+	}
+	if err := db.RecordCallOwners(ctx, acme.ID, shared, owners); err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []string{"C-1001", "C-1005"} {
+		out := c.ok("calls", "--tenant", "acme", "--contact", who)
+		if !strings.Contains(out, "("+who+")") || !strings.Contains(out, "não reportada") || !strings.Contains(out, "47999887766") {
+			t.Errorf("%s's history lacks the shared, unreported call:\n%s", who, out)
+		}
+		if out := c.ok("calls", "--tenant", "acme", "--contact", who, "--reported-only"); strings.Contains(out, "não reportada") {
+			t.Errorf("--reported-only lists an unreported call:\n%s", out)
+		}
+	}
+	out = c.ok("calls", "--tenant", "acme", "--contact", "C-1005", "--format", "csv-comma")
+	if rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll(); len(rows) != 2 || rows[1][1] != "C-1005" || rows[1][14] != "no" || rows[1][6] != "" {
+		t.Errorf("csv of an unreported call: %q", rows)
 	}
 
 	if out := c.ok("calls", "--tenant", "acme", "--since", "2999-01-01"); !strings.Contains(out, "(no calls)") {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/cti3cx/cti3cx/normalize"
 	"github.com/cti3cx/cti3cx/schema"
@@ -16,6 +17,9 @@ var slugPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
 func validateTenant(t schema.Tenant) error {
 	if !slugPattern.MatchString(t.Slug) {
 		return usageError(fmt.Errorf("slug %q: use lower-case letters, digits, '-' or '_' (at most 63)", t.Slug))
+	}
+	if u := t.Settings.UnknownURL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		return usageError(fmt.Errorf("--unknown-url %q: want an http:// or https:// URL", u))
 	}
 	_, err := normalize.NewProfile(t.DefaultDDD, t.DialFormat)
 	switch {

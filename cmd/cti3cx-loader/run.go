@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cti3cx/cti3cx"
@@ -26,6 +27,9 @@ day-of-week, or @daily, @hourly, @every 30m), in --timezone:
               keeping the newest --reports-keep (off without --reports-dir)
   feeds       each tenant's JSON feed (tenant setting feed; a feed with its own
               schedule runs on it), as 'cti3cx-loader import --feed'
+  prune-calls calls past their retention, in batches of 1000: lookups end-call
+              never completed after --unreported-retention (default 30d),
+              journaled calls after --calls-retention (default 0: kept forever)
 
 An empty schedule turns its job off. A job still running at its next tick is
 not started again, and an advisory lock in PostgreSQL keeps several workers
@@ -35,11 +39,14 @@ Prometheus metrics are served on --metrics-addr at /metrics.`
 func cmdRun(ctx context.Context, app *App, args []string) error {
 	env := func(name, def string) string { return firstNonEmpty(app.Getenv(name), def) }
 	var cfg worker.Config
-	var tz, keep string
+	var tz, keep, unreported, reported string
 	fs := app.flagSet("run", "[flags]", runHelp)
 	fs.StringVar(&cfg.ScheduleRevalidate, "schedule-revalidate", env("CTI3CX_SCHEDULE_REVALIDATE", worker.DefaultScheduleRevalidate), "revalidation schedule (env CTI3CX_SCHEDULE_REVALIDATE)")
 	fs.StringVar(&cfg.ScheduleReports, "schedule-reports", env("CTI3CX_SCHEDULE_REPORTS", worker.DefaultScheduleReports), "reports schedule (env CTI3CX_SCHEDULE_REPORTS)")
 	fs.StringVar(&cfg.ScheduleFeeds, "schedule-feeds", env("CTI3CX_SCHEDULE_FEEDS", worker.DefaultScheduleFeeds), "feed polling schedule (env CTI3CX_SCHEDULE_FEEDS)")
+	fs.StringVar(&cfg.SchedulePruneCalls, "schedule-prune-calls", env("CTI3CX_SCHEDULE_PRUNE_CALLS", worker.DefaultSchedulePruneCalls), "call pruning schedule (env CTI3CX_SCHEDULE_PRUNE_CALLS)")
+	fs.StringVar(&unreported, "unreported-retention", env("CTI3CX_UNREPORTED_RETENTION", "30d"), "delete lookups end-call never completed after this age, e.g. 30d or 72h; 0 keeps them (env CTI3CX_UNREPORTED_RETENTION)")
+	fs.StringVar(&reported, "calls-retention", env("CTI3CX_CALLS_RETENTION", "0"), "delete journaled calls after this age, e.g. 730d; 0 keeps them forever (env CTI3CX_CALLS_RETENTION)")
 	fs.StringVar(&tz, "timezone", env("CTI3CX_TIMEZONE", worker.DefaultTimezone), "time zone of the schedules and report dates (env CTI3CX_TIMEZONE)")
 	fs.StringVar(&cfg.ReportsDir, "reports-dir", env("CTI3CX_REPORTS_DIR", ""), "folder for the scheduled reports; empty turns the job off (env CTI3CX_REPORTS_DIR)")
 	fs.StringVar(&keep, "reports-keep", env("CTI3CX_REPORTS_KEEP", strconv.Itoa(worker.DefaultReportsKeep)), "reports kept per tenant (env CTI3CX_REPORTS_KEEP)")
@@ -58,11 +65,18 @@ func cmdRun(ctx context.Context, app *App, args []string) error {
 	if cfg.ReportsKeep, err = strconv.Atoi(keep); err != nil || cfg.ReportsKeep < 1 {
 		return usageError(fmt.Errorf("--reports-keep %q: want a positive number", keep))
 	}
+	if cfg.CallRetention.Unreported, err = parseRetention(unreported); err != nil {
+		return usageError(fmt.Errorf("--unreported-retention %q: %v", unreported, err))
+	}
+	if cfg.CallRetention.Reported, err = parseRetention(reported); err != nil {
+		return usageError(fmt.Errorf("--calls-retention %q: %v", reported, err))
+	}
 	if cfg.ReportsFormat != "xlsx" && cfg.ReportsFormat != "csv" {
 		return usageError(fmt.Errorf("--reports-format %q: want xlsx or csv", cfg.ReportsFormat))
 	}
 	for _, s := range []struct{ flag, spec string }{
 		{"--schedule-revalidate", cfg.ScheduleRevalidate}, {"--schedule-reports", cfg.ScheduleReports}, {"--schedule-feeds", cfg.ScheduleFeeds},
+		{"--schedule-prune-calls", cfg.SchedulePruneCalls},
 	} {
 		if s.spec == "" {
 			continue
@@ -98,4 +112,24 @@ func cmdRun(ctx context.Context, app *App, args []string) error {
 		return err
 	}
 	return w.Run(ctx)
+}
+
+// parseRetention reads an age as days (30d) or a Go duration (72h); 0 is
+// "keep forever".
+func parseRetention(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	if days, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("want days such as 30d, a duration such as 72h, or 0")
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("want days such as 30d, a duration such as 72h, or 0")
+	}
+	return d, nil
 }

@@ -170,3 +170,13 @@ func (w *Worker) syncFeedSchedules(ctx context.Context) []schema.Tenant {
 	}
 	return tenants
 }
+
+// pruneCalls deletes the calls past their retention, in batches: a
+// cancelled context stops it between two.
+func (w *Worker) pruneCalls(ctx context.Context) error {
+	n, err := w.db.PruneCalls(ctx, w.cfg.CallRetention, time.Now())
+	if n > 0 || err == nil {
+		w.log.Info("calls pruned", "deleted", n, "unreported_retention", w.cfg.CallRetention.Unreported, "calls_retention", w.cfg.CallRetention.Reported)
+	}
+	return err
+}

@@ -37,6 +37,11 @@ const (
 	DefaultScheduleFeeds      = "*/15 * * * *"
 	DefaultTimezone           = "America/Sao_Paulo"
 	DefaultReportsKeep        = 14
+	DefaultSchedulePruneCalls = "17 * * * *"
+	// DefaultUnreportedRetention keeps lookups end-call never completed for
+	// 30 days: long enough to see that journaling is broken, short enough
+	// that the history does not fill with calls nobody reported.
+	DefaultUnreportedRetention = 30 * 24 * time.Hour
 )
 
 // Job names, also the advisory locks' and the metrics' labels.
@@ -44,6 +49,7 @@ const (
 	JobRevalidate = "revalidate"
 	JobReports    = "reports"
 	JobFeeds      = "feeds"
+	JobPruneCalls = "prune-calls"
 )
 
 // ImportFunc imports a tenant's feed once, incrementally, as `import --feed`.
@@ -54,6 +60,7 @@ type Config struct {
 	ScheduleRevalidate string
 	ScheduleReports    string
 	ScheduleFeeds      string
+	SchedulePruneCalls string
 	Location           *time.Location // time zone of the schedules and report dates; UTC when nil
 
 	ReportsDir    string // the reports job is off without it
@@ -61,6 +68,10 @@ type Config struct {
 	ReportsFormat string // xlsx (default) or csv
 
 	Import ImportFunc // the feeds job is off without it
+
+	// CallRetention is what the prune-calls job deletes; with both ages
+	// zero the job is off.
+	CallRetention schema.CallRetention
 
 	Revalidate revalidate.Options
 
@@ -113,6 +124,7 @@ func New(db *schema.DB, cfg Config, log *slog.Logger) (*Worker, error) {
 		{JobRevalidate, cfg.ScheduleRevalidate, "--schedule-revalidate", true, w.revalidateAll},
 		{JobReports, cfg.ScheduleReports, "--schedule-reports", cfg.ReportsDir != "", w.writeReports},
 		{JobFeeds, cfg.ScheduleFeeds, "--schedule-feeds", cfg.Import != nil, w.pollFeeds},
+		{JobPruneCalls, cfg.SchedulePruneCalls, "--schedule-prune-calls", cfg.CallRetention.Unreported > 0 || cfg.CallRetention.Reported > 0, w.pruneCalls},
 	}
 	for _, a := range add {
 		if a.spec == "" || !a.on {

@@ -415,3 +415,46 @@ func TestBadSchedule(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// The prune-calls job deletes lookups end-call never completed once past
+// their retention, and keeps journaled ones without a calls retention.
+func TestPruneCallsJob(t *testing.T) {
+	db := schematest.New(t)
+	ctx := context.Background()
+	ten, err := db.CreateTenant(ctx, schema.Tenant{Slug: "acme", DefaultDDD: "47"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for i := range 3 {
+		id, err := db.CreateCall(ctx, ten.ID, schema.NewCall{Number: "4733330000"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if err := db.CompleteCall(ctx, ten.ID, id, schema.CallReport{Date: time.Now(), Type: schema.CallMissed}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids = append(ids, id)
+	}
+	// The first two are old; the third is recent.
+	if _, err := db.Pool.Exec(ctx, `UPDATE calls SET created_at = now() - interval '31 days' WHERE tenant_id = $1 AND call_no = ANY($2)`, ten.ID, ids[:2]); err != nil {
+		t.Fatal(err)
+	}
+	cfg := noJobs
+	cfg.SchedulePruneCalls = "@every 1h"
+	cfg.CallRetention = schema.CallRetention{Unreported: worker.DefaultUnreportedRetention}
+	w := newWorker(t, db, cfg, nil)
+	if !w.RunNow(worker.JobPruneCalls) {
+		t.Fatal("no prune-calls job")
+	}
+	calls, err := db.ListCalls(ctx, ten.ID, schema.CallFilter{})
+	if err != nil || len(calls) != 2 || calls[0].ID != ids[1] || calls[1].ID != ids[2] {
+		t.Errorf("left %v %+v, want calls %d (journaled) and %d (recent)", err, calls, ids[1], ids[2])
+	}
+	cfg.CallRetention = schema.CallRetention{}
+	if w := newWorker(t, db, cfg, nil); w.RunNow(worker.JobPruneCalls) {
+		t.Error("prune-calls scheduled with no retention at all")
+	}
+}
