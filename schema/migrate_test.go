@@ -164,13 +164,3 @@ func BenchmarkCloneTemplate(b *testing.B) {
 		drop()
 	}
 }
-
-// migrationCount is how many migrations there are: numbers are assigned
-// ahead, so they may have gaps and the latest version is not the count.
-func migrationCount(t *testing.T) int {
-	ms, err := schema.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ms)
-}
