@@ -9,7 +9,7 @@ PKGS    := ./...
 FUZZTIME ?= 100000x
 FUZZMINIMIZE ?= 100x
 
-.PHONY: help build test fuzz bench lint demo run-api clean
+.PHONY: help build test fuzz bench lint demo run-api review-files clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,6 +44,11 @@ demo: build ## throwaway database, migrate, load samples/, start the API, consul
 
 run-api: build ## start the API on :8080 against DATABASE_URL
 	$(BIN)/cti3cx-api
+
+review-files: ## write the files staff get into review/ and render them with LibreOffice as PNGs (review/png)
+	rm -rf review && mkdir -p review
+	CTI3CX_REVIEW_DIR=$(CURDIR)/review $(GO) test -count=1 -run '^TestReviewFiles$$' ./cmd/cti3cx-loader/
+	scripts/review-files review
 
 clean: ## remove build output
 	rm -rf $(BIN)

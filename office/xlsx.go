@@ -1,7 +1,9 @@
 package office
 
 import (
+	"fmt"
 	"io"
+	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -39,4 +41,37 @@ func SaveXLSX(f *excelize.File, path string) error {
 		_, err := f.WriteTo(w)
 		return err
 	})
+}
+
+// Font is the font of every styled cell: a style without a family prints
+// in a serif fallback in LibreOffice.
+const Font = "Calibri"
+
+// PrintSetup makes a sheet print landscape on A4, one page wide and as many
+// pages tall as it takes, with the sheet's name and the page number in the
+// footer and, when repeatHeader, its first row on every page. Call it before
+// the sheet's stream writer is made: the writer emits the page setup the
+// sheet holds then.
+func PrintSetup(f *excelize.File, sheet string, repeatHeader bool) error {
+	landscape, a4, one, tall := "landscape", 9, 1, 0
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, Size: &a4,
+		FitToWidth: &one, FitToHeight: &tall}); err != nil {
+		return err
+	}
+	fit := true
+	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	margin := 0.4
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &margin, Right: &margin, Top: &margin, Bottom: &margin}); err != nil {
+		return err
+	}
+	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddFooter: "&L&A&RPágina &P de &N"}); err != nil {
+		return err
+	}
+	if !repeatHeader {
+		return nil
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: sheet,
+		RefersTo: fmt.Sprintf("'%s'!$1:$1", strings.ReplaceAll(sheet, "'", "''"))})
 }

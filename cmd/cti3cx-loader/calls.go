@@ -326,6 +326,9 @@ func writeCallsXLSX(w io.Writer, calls []schema.Call, loc *time.Location) error 
 	if err != nil {
 		return err
 	}
+	if err := office.PrintSetup(f, callsSheet, true); err != nil {
+		return err
+	}
 	sw, err := office.NewStream(f, callsSheet, len(callHeaders), len(calls)+1)
 	if err != nil {
 		return err
@@ -371,7 +374,7 @@ func newCallStyles(f *excelize.File) (callStyles, error) {
 		id *int
 		s  excelize.Style
 	}{
-		{&st.header, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}}},
+		{&st.header, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Family: office.Font, Bold: true}}},
 		{&st.text, excelize.Style{NumFmt: office.TextFormat}},
 		{&st.number, excelize.Style{NumFmt: 1}}, // 0
 		{&st.date, excelize.Style{CustomNumFmt: &dateFmt}},

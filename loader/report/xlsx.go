@@ -2,7 +2,6 @@ package report
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -95,15 +94,15 @@ func newXLSX(f *excelize.File) (*xlsx, error) {
 		s  excelize.Style
 	}{
 		{&x.text, excelize.Style{NumFmt: office.TextFormat, Alignment: top}},
-		{&x.header, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Fill: fill("D9E1F2"), Alignment: headerAlign}},
-		{&x.fixToHeader, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Fill: fill("FFD966"), Alignment: headerAlign}},
-		{&x.refHeader, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true, Color: "595959", Size: 9}, Fill: fill("D9D9D9"), Alignment: headerAlign}},
+		{&x.header, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Family: office.Font, Bold: true}, Fill: fill("D9E1F2"), Alignment: headerAlign}},
+		{&x.fixToHeader, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Family: office.Font, Bold: true}, Fill: fill("FFD966"), Alignment: headerAlign}},
+		{&x.refHeader, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Family: office.Font, Bold: true, Color: "595959", Size: 9}, Fill: fill("D9D9D9"), Alignment: headerAlign}},
 		{&x.fixTo, excelize.Style{NumFmt: office.TextFormat, Fill: fill("FFF2CC"), Border: box, Alignment: top,
 			Protection: &excelize.Protection{Locked: false}}},
-		{&x.ref, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Color: "808080", Size: 9}, Fill: fill("F2F2F2"), Alignment: top}},
-		{&x.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}}},
-		{&x.label, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Alignment: top}},
-		{&x.heading, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Bold: true}, Fill: fill("D9E1F2"), Alignment: top}},
+		{&x.ref, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Family: office.Font, Color: "808080", Size: 9}, Fill: fill("F2F2F2"), Alignment: top}},
+		{&x.title, excelize.Style{Font: &excelize.Font{Family: office.Font, Bold: true, Size: 14}}},
+		{&x.label, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Family: office.Font, Bold: true}, Alignment: top}},
+		{&x.heading, excelize.Style{NumFmt: office.TextFormat, Font: &excelize.Font{Family: office.Font, Bold: true}, Fill: fill("D9E1F2"), Alignment: top}},
 		{&x.count, excelize.Style{NumFmt: 3, Alignment: &excelize.Alignment{Vertical: "top"}}}, // #,##0: 1.290 in Brazil
 	}
 	for _, s := range styles {
@@ -116,32 +115,8 @@ func newXLSX(f *excelize.File) (*xlsx, error) {
 	return x, f.SetSheetName("Sheet1", summarySheet)
 }
 
-// printSetup makes a sheet print landscape on A4, one page wide, with its
-// first row repeated on every page and the page number in the footer. It
-// must run before the sheet's stream writer is made, which writes the page
-// setup from what the sheet holds then.
 func (x *xlsx) printSetup(name string, repeatHeader bool) error {
-	landscape, a4, one, tall := "landscape", 9, 1, 0
-	if err := x.f.SetPageLayout(name, &excelize.PageLayoutOptions{Orientation: &landscape, Size: &a4,
-		FitToWidth: &one, FitToHeight: &tall}); err != nil {
-		return err
-	}
-	fit := true
-	if err := x.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
-		return err
-	}
-	margin := 0.4
-	if err := x.f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{Left: &margin, Right: &margin, Top: &margin, Bottom: &margin}); err != nil {
-		return err
-	}
-	if err := x.f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{OddFooter: "&L&A&RPágina &P de &N"}); err != nil {
-		return err
-	}
-	if !repeatHeader {
-		return nil
-	}
-	return x.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", Scope: name,
-		RefersTo: fmt.Sprintf("'%s'!$1:$1", strings.ReplaceAll(name, "'", "''"))})
+	return office.PrintSetup(x.f, name, repeatHeader)
 }
 
 func (x *xlsx) summary(lines []summaryLine) error {
