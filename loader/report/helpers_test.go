@@ -28,3 +28,12 @@ func (f fixture) tenantNow(t *testing.T) time.Time {
 	}
 	return now
 }
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return n
+}

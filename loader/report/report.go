@@ -361,11 +361,11 @@ const howTo = "Em cada aba, escreva o número certo na coluna amarela \"Corrigir
 	"(por exemplo (47) 3333-4444), um número por linha, e devolva este arquivo. Linhas com \"Corrigir para\" " +
 	"vazio são ignoradas. Não altere a coluna ref: ela liga cada linha ao telefone."
 
-// zoneName names the time zone of t for staff: its IANA name, or the
-// offset when it has none.
+// zoneName names the time zone of t for staff: its IANA name written as
+// words (America/Sao Paulo), or the offset when it has none.
 func zoneName(t time.Time) string {
 	if name := t.Location().String(); name != "" && name != "Local" {
-		return name
+		return strings.ReplaceAll(name, "_", " ")
 	}
 	return "UTC" + t.Format("-07:00")
 }
