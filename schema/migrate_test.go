@@ -164,14 +164,3 @@ func BenchmarkCloneTemplate(b *testing.B) {
 		drop()
 	}
 }
-
-// migrationCount is how many migrations there are: versions may have gaps
-// (numbers are handed out to parallel work), so not LatestVersion.
-func migrationCount(t *testing.T) int {
-	t.Helper()
-	ms, err := schema.Migrations()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(ms)
-}
