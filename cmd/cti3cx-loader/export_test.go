@@ -5,7 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
+	"slices"
 	"strings"
 	"testing"
 
@@ -126,9 +126,14 @@ func TestExportSinceSeesImportRevalidationAndFixes(t *testing.T) {
 	filled := false
 	for _, s := range x.GetSheetList()[1:] {
 		rows, _ := x.GetRows(s)
+		stored, fixTo := slices.Index(rows[0], "Valor no CRM"), slices.Index(rows[0], "Corrigir para")
+		if stored < 0 || fixTo < 0 {
+			t.Fatalf("report header %q", rows[0])
+		}
 		for i, r := range rows[1:] {
-			if len(r) > 5 && r[5] == "12" {
-				_ = x.SetCellStr(s, "J"+strconv.Itoa(i+2), "(47) 3232-1010")
+			if len(r) > stored && r[stored] == "12" {
+				cell, _ := excelize.CoordinatesToCellName(fixTo+1, i+2)
+				_ = x.SetCellStr(s, cell, "(47) 3232-1010")
 				filled = true
 			}
 		}
@@ -140,7 +145,9 @@ func TestExportSinceSeesImportRevalidationAndFixes(t *testing.T) {
 		t.Fatal(err)
 	}
 	x.Close()
-	e.cli.ok("fixes", "apply", "--tenant", "acme", "--file", report)
+	if out := e.cli.ok("fixes", "apply", "--tenant", "acme", "--file", report); !strings.Contains(out, "1 fix(es) applied") {
+		t.Fatalf("fixes apply: %s", out)
+	}
 	got, _ = e.export("--since", since3)
 	if keys(got) != "C1" || got["C1"]["mobilephone"] != "004732321010" || got["C1"]["mobilephone_status"] != "ok" {
 		t.Fatalf("after the fix: %s %v", keys(got), got["C1"])
