@@ -5,15 +5,17 @@
 // A Profile holds what of a tenant changes results: its default DDD and its
 // DialFormat. Profile.Normalize reads one cell and returns one Result per
 // number in it; Profile.AppendNormalize is the allocation-free form for
-// loops. Profile.DialString renders a stored E.164 number, Profile.Inbound
+// loops. Profile.NormalizeDDD reads a cell with the DDD cell of its row
+// (a DDD column). Profile.DialString renders a stored E.164 number, Profile.Inbound
 // interprets the number 3CX sends for a lookup.
 //
 // How a cell is read:
 //
 //  1. The cell is trimmed and bounded (MaxCellBytes); Excel's scientific
 //     notation is rejected (precision_lost) and fillers are recognised.
-//  2. A scanner splits it into numbers (separators, words between numbers)
-//     and takes out extensions ("ramal 123").
+//  2. A scanner splits it into numbers (separators, words between numbers,
+//     blanks between two complete numbers), takes out extensions ("ramal
+//     123", "ramais 210 e 215") and notes a DDD in parentheses.
 //  3. The digits of each number have several readings in priority order: the
 //     tenant's dial template, the seed's "00" + DDD + number, international
 //     "+"/"00" (with a carrier code), the trunk "0" (with a carrier code),

@@ -39,5 +39,5 @@ type Result struct {
 	Type       Type    // TypeUnknown when invalid
 	Extension  string  // "123" for "ramal 123"; never part of Dial
 	Reasons    Reasons // why the status is what it is; informational codes may accompany ok
-	Suggestion string  // pt-BR, for fixed and invalid; "" for ok
+	Suggestion string  // pt-BR, for fixed and invalid; for ok only the note of further extensions (more_extensions)
 }
