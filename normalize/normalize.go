@@ -104,14 +104,8 @@ func (p *Profile) appendSegment(dst []Result, base int, work string, next int, s
 		return dst, false
 	}
 	var o outcome
-	e := engine{slow: m == modeSlow, dd: dd}
-	if !e.interpret(p, s, &o) || !e.conflict(dd, &o) {
-		if m == modeFast {
-			return dst, false
-		}
-		e.slow = true
-		e.interpret(p, s, &o)
-		e.conflict(dd, &o)
+	if !p.read(s, m, dd, &o) {
+		return dst, false
 	}
 	if dd.col == colNone && ownDDD(&o) {
 		dd.setCell(o.nsn[:2])
@@ -121,6 +115,23 @@ func (p *Profile) appendSegment(dst []Result, base int, work string, next int, s
 		moreExtensions(&r, work[s.moreS:s.moreE])
 	}
 	return append(dst, r), true
+}
+
+// read interprets segment s with the cell's DDD sources; it returns false
+// in modeFast when the tables could not answer.
+func (p *Profile) read(s *segment, m mode, dd *cellDDD, o *outcome) bool {
+	e := engine{slow: m == modeSlow, dd: dd}
+	if e.interpret(p, s, o) && e.splitDDD(p, s, o) && e.conflict(dd, o) {
+		return true
+	}
+	if m == modeFast {
+		return false
+	}
+	e.slow = true
+	e.interpret(p, s, o)
+	e.splitDDD(p, s, o)
+	e.conflict(dd, o)
+	return true
 }
 
 // moreExtensions notes further extensions of r, listed in text ("e 215",

@@ -69,6 +69,10 @@ const (
 	// ("ramais 210 e 215"); the first is in Result.Extension, the others in
 	// the suggestion. Informational.
 	MoreExtensions
+	// DDDSplit: the DDD was split between the row's DDD column and the cell
+	// ("03" + "121035858" → (31) 2103-5858); the row's digits were read in
+	// order as one national number.
+	DDDSplit
 
 	reasonEnd
 )
@@ -93,6 +97,7 @@ var reasonNames = [...]string{
 	"ddd_from_column",
 	"ddd_from_cell",
 	"more_extensions",
+	"ddd_split",
 }
 
 var reasonText = [...]string{
@@ -115,6 +120,7 @@ var reasonText = [...]string{
 	"número sem DDD: usado o DDD da coluna de DDD",
 	"número sem DDD: usado o DDD de outro número da célula",
 	"mais de um ramal: o primeiro no campo ramal, os outros na sugestão",
+	"DDD dividido entre a coluna de DDD e o número",
 }
 
 // allReasons is the mask of every defined reason.

@@ -165,3 +165,49 @@ func (e engine) conflict(dd *cellDDD, o *outcome) bool {
 	o.alt.nl = copy(o.alt.nsn[:], c)
 	return true
 }
+
+// splitDDD reads a DDD split between the DDD column and the cell, as a
+// public registry exports it ("03" + "121035858" is 0 31 2103-5858): when
+// the column holds one significant digit and the cell is 9 digits, the
+// row's digits in order, column then cell, may be one landline with its
+// DDD. It is kept only when valid as written, never after a ninth digit:
+// fixed + ddd_split. When the cell is also a mobile of that DDD ("09" +
+// "935251814": (99) 3525-1814 or (99) 93525-1814), both readings are named
+// (ambiguous). It returns false when the fast oracle could not answer.
+func (e engine) splitDDD(p *Profile, s *segment, o *outcome) bool {
+	dd := e.dd
+	if dd == nil || dd.col != colBad || len(dd.colText) != 1 || o.status != StatusInvalid ||
+		s.n != 9 || s.plus || s.d[0] == '0' || s.pstate != parenNone {
+		return true
+	}
+	t := *s
+	t.d[0] = dd.colText[0]
+	copy(t.d[1:], s.d[:s.n])
+	t.n = s.n + 1
+	var x outcome
+	if !(engine{slow: e.slow}).interpret(p, &t, &x) {
+		return false
+	}
+	if !ownDDD(&x) || x.rs.Has(AddedNinthDigit) || x.nl != 10 {
+		return true
+	}
+	*o = x
+	o.status = StatusFixed
+	o.rs |= Reasons(DDDSplit)
+	if s.d[0] != '9' || o.hasAlt {
+		return true
+	}
+	var b [maxDigits + 2]byte
+	c := append(append(b[:0], o.nsn[:2]...), s.d[:s.n]...)
+	t2, v := e.br(c)
+	if v == vUnsure {
+		return false
+	}
+	if v == vValid && isGeo(t2) {
+		o.rs |= Reasons(Ambiguous)
+		o.hasAlt = true
+		o.alt = alternative{br: true, typ: t2}
+		o.alt.nl = copy(o.alt.nsn[:], c)
+	}
+	return true
+}

@@ -26,6 +26,16 @@ var dddVectors = []vector{
 	{in: "3241-5566", col: "9", want: []w{bad("invalid_ddd")}},
 	{in: "3241-5566", col: "20", want: []w{bad("invalid_ddd")}},
 	{in: "(11) 3241-5566", col: "20", want: []w{ok("+551132415566", "001132415566", TypeFixed)}},
+	// A DDD split between the column and the cell, as a public registry
+	// exports it: the row's digits in order, when they make one number.
+	{in: "121035858", col: "03", want: []w{fixed("+553121035858", "003121035858", TypeFixed, "ddd_split")}},
+	{in: "1 2103-5858", col: "3", want: []w{fixed("+553121035858", "003121035858", TypeFixed, "ddd_split")}},
+	{in: "935251814", col: "09", want: []w{fixed("+559935251814", "009935251814", TypeFixed, "ambiguous", "ddd_split")}}, // or (99) 93525-1814
+	{in: "98765-4321", col: "01", want: []w{bad("invalid_ddd")}},                                                         // (19) 8765-4321 would need a ninth digit
+	{in: "18765-4321", col: "01", want: []w{bad("too_short")}},                                                           // (11) 8765-4321 would need a ninth digit too
+	{in: "22432032", col: "01", want: []w{bad("invalid_ddd")}},                                                           // 12 243-2032 has a 7-digit subscriber
+	{in: "(1) 21035858", col: "03", want: []w{bad("invalid_ddd")}},
+	{in: "021035858", col: "03", want: []w{bad("invalid_ddd")}},
 	// Every number of the cell without a DDD of its own takes the column's.
 	{in: "32417788/ 98123-4567", col: "62", want: []w{
 		ok("+556232417788", "006232417788", TypeFixed, "ddd_from_column", "multiple_numbers"),
@@ -78,6 +88,8 @@ func TestNormalizeDDDSuggestions(t *testing.T) {
 		{"(21) 3241-5566", "62", "Confirme: o DDD do número (21) difere do DDD da coluna de DDD (62); pela coluna seria (62) 3241-5566 → (21) 3241-5566"},
 		{"3241-5566", "9", "DDD 9 da coluna de DDD não existe: confira o DDD"},
 		{"3241-5566", "123", "DDD 123 da coluna de DDD não existe: confira o DDD"},
+		{"121035858", "03", "Confirme: DDD dividido entre a coluna de DDD e o número; lido o DDD 31 → (31) 2103-5858"},
+		{"935251814", "09", "Confirme: DDD dividido entre a coluna de DDD e o número; lido o DDD 99; também pode ser lido como (99) 93525-1814 (celular) → (99) 3525-1814"},
 		{"(14) 3421-5678 / 3422-6789", "", "Confirme: número sem DDD; usado o DDD 14 de outro número da célula → (14) 3422-6789"},
 	} {
 		got := p.NormalizeDDD(c.cell, c.col)

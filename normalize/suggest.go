@@ -78,6 +78,10 @@ func (o *outcome) suggestion(p *Profile) string {
 	case nine:
 		s = append(s, "celular antigo com 8 dígitos; acrescentado o 9"...)
 	}
+	if o.rs.Has(DDDSplit) {
+		sep()
+		s = append(append(s, "DDD dividido entre a coluna de DDD e o número; lido o DDD "...), o.nsn[:2]...)
+	}
 	if o.rs.Has(DDDFromCell) {
 		sep()
 		s = append(append(s, "número sem DDD; usado o DDD "...), o.nsn[:2]...)

@@ -104,6 +104,13 @@ func writtenAs(p Profile, dd *cellDDD, digits string, inParen []bool, r Result, 
 	if r.Reasons.Has(CompletedFromPrevious) {
 		return fromOther(ddd, r, all, true, "completed")
 	}
+	if r.Reasons.Has(DDDSplit) { // the column's one digit, then the cell's digits
+		if dd.col != colBad || len(dd.colText) != 1 || nsn[0] != dd.colText[0] ||
+			!strings.Contains(digits, nsn[1:2]+sub) || r.Reasons.Has(AddedNinthDigit) {
+			return "split DDD " + ddd + " is not the column's digit and the cell's"
+		}
+		return ""
+	}
 	if !writtenOutside(digits, inParen, sub) {
 		return "subscriber " + sub + " not written outside parentheses"
 	}
@@ -197,7 +204,7 @@ func genTrapCell(rng *rand.Rand) string {
 }
 
 // writtenCols are the DDD cells the property is checked with.
-var writtenCols = []string{"", "62", "011", "0xx21", "0", "**", "9", "47"}
+var writtenCols = []string{"", "62", "011", "0xx21", "0", "**", "9", "47", "03", "1"}
 
 func TestWrittenNumbersVectors(t *testing.T) {
 	for _, p := range diffProfiles(t) {
