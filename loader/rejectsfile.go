@@ -15,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/htmlindex"
 
 	"github.com/cti3cx/cti3cx"
+	"github.com/cti3cx/cti3cx/office"
 )
 
 // Columns added to each rejected row, in Portuguese for CRM staff.
@@ -43,8 +44,9 @@ type rejectsWriter struct {
 	csv *csv.Writer
 	out io.Writer // encoded text, for CSV and NDJSON
 
-	book *excelize.File
-	sw   *excelize.StreamWriter
+	book      *excelize.File
+	sw        *excelize.StreamWriter
+	textStyle int
 }
 
 // defaultRejectsPath is <dir>/<name>.rejeitados.<ext> next to the input.
@@ -67,6 +69,13 @@ func defaultRejectsPath(input string, f format) string {
 func (w *rejectsWriter) open() error {
 	if w.fmt.kind == FormatXLSX {
 		w.book = excelize.NewFile()
+		// Every cell a string in the text format: nothing the CRM sent is
+		// ever evaluated, and numbers keep their zeros when staff edit them.
+		style, err := w.book.NewStyle(&excelize.Style{NumFmt: office.TextFormat})
+		if err != nil {
+			return err
+		}
+		w.textStyle = style
 		sw, err := w.book.NewStreamWriter("Sheet1")
 		if err != nil {
 			return err
@@ -74,7 +83,7 @@ func (w *rejectsWriter) open() error {
 		w.sw = sw
 		return w.xlsxRow(append(append([]string{}, w.header...), rejectColumns...))
 	}
-	f, err := os.Create(w.path)
+	f, err := office.Create(w.path)
 	if err != nil {
 		return cti3cx.Errorf(cti3cx.EINVALID, "rejects file %s: %w", w.path, unwrapPathError(err))
 	}
@@ -94,13 +103,25 @@ func (w *rejectsWriter) open() error {
 	w.csv = csv.NewWriter(w.out)
 	w.csv.Comma = w.fmt.delimiter
 	w.csv.UseCRLF = true // Excel's line ending
-	return w.csv.Write(append(append([]string{}, w.header...), rejectColumns...))
+	return w.csvRow(append(append([]string{}, w.header...), rejectColumns...))
+}
+
+// csvRow writes a rejected row through office.Neutralize, so that no cell
+// is evaluated when staff open the file to fix it. The cells are otherwise
+// as read, for the file to be imported again; a re-import keeps the
+// apostrophe put before a formula character (normalize reads '+55 ... as
+// +55 ...).
+func (w *rejectsWriter) csvRow(cells []string) error {
+	for i, c := range cells {
+		cells[i] = office.Neutralize(c)
+	}
+	return w.csv.Write(cells)
 }
 
 func (w *rejectsWriter) xlsxRow(cells []string) error {
 	vals := make([]any, len(cells))
 	for i, c := range cells {
-		vals[i] = c
+		vals[i] = excelize.Cell{StyleID: w.textStyle, Value: c}
 	}
 	cell, _ := excelize.CoordinatesToCellName(1, w.n+1)
 	return w.sw.SetRow(cell, vals)
@@ -125,7 +146,7 @@ func (w *rejectsWriter) write(r row, e *rowError) error {
 	case FormatJSON:
 		return w.jsonLine(r, e)
 	}
-	return w.csv.Write(append(append([]string{}, r.cells...), line, e.Code, e.Message, importedText(e)))
+	return w.csvRow(append(append([]string{}, r.cells...), line, e.Code, e.Message, importedText(e)))
 }
 
 func (w *rejectsWriter) jsonLine(r row, e *rowError) error {
@@ -161,7 +182,7 @@ func (w *rejectsWriter) close() (string, error) {
 		if err := w.sw.Flush(); err != nil {
 			return "", err
 		}
-		if err := w.book.SaveAs(w.path); err != nil {
+		if err := office.SaveXLSX(w.book, w.path); err != nil {
 			return "", cti3cx.Errorf(cti3cx.EINVALID, "rejects file %s: %v", w.path, err)
 		}
 		return w.path, w.book.Close()
