@@ -121,7 +121,7 @@ func (p *Profile) appendSegment(dst []Result, base int, work string, next int, s
 // in modeFast when the tables could not answer.
 func (p *Profile) read(s *segment, m mode, dd *cellDDD, o *outcome) bool {
 	e := engine{slow: m == modeSlow, dd: dd}
-	if e.interpret(p, s, o) && e.splitDDD(p, s, o) && e.conflict(dd, o) {
+	if e.interpret(p, s, o) && e.splitDDD(p, s, o) && e.nationwide(s, o) && e.conflict(dd, o) {
 		return true
 	}
 	if m == modeFast {
@@ -130,6 +130,7 @@ func (p *Profile) read(s *segment, m mode, dd *cellDDD, o *outcome) bool {
 	e.slow = true
 	e.interpret(p, s, o)
 	e.splitDDD(p, s, o)
+	e.nationwide(s, o)
 	e.conflict(dd, o)
 	return true
 }

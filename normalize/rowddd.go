@@ -211,3 +211,24 @@ func (e engine) splitDDD(p *Profile, s *segment, o *outcome) bool {
 	}
 	return true
 }
+
+// nationwide reads an 8-digit number that is valid without DDD (4004-1234,
+// 3003-1234) as a landline of the row's DDD column, as the plan reads it
+// written with a DDD ((62) 4004-1234): the row gives it that DDD. It
+// returns false when the fast oracle could not answer.
+func (e engine) nationwide(s *segment, o *outcome) bool {
+	dd := e.dd
+	if dd == nil || dd.col != colValid || o.status != StatusOK || !o.br || o.nl != 8 || isGeo(o.typ) || !needsDDD(s) {
+		return true
+	}
+	var b [maxDigits + 2]byte
+	c := append(append(b[:0], dd.colDDD[:]...), o.nsn[:o.nl]...)
+	t, v := e.br(c)
+	if v == vUnsure {
+		return false
+	}
+	if v == vValid && isGeo(t) {
+		o.setBR(c, t, Reasons(DDDFromColumn))
+	}
+	return true
+}

@@ -53,10 +53,13 @@ var dddVectors = []vector{
 	{in: "(14) 3421-5678 / 3422-6789", col: "62", want: []w{
 		fixed("+551434215678", "001434215678", TypeFixed, "ambiguous", "multiple_numbers"),
 		ok("+556234226789", "006234226789", TypeFixed, "ddd_from_column", "multiple_numbers")}},
-	// Numbers without a DDD in the plan keep none.
+	// Numbers without a DDD in the plan keep none; a nationwide number with
+	// the row's DDD is a landline of that DDD, as (62) 4004-1234 is.
 	{in: "0800 123 4567", col: "62", want: []w{ok("+558001234567", "08001234567", TypeTollFree)}},
-	{in: "4004-1234", col: "62", want: []w{ok("+5540041234", "40041234", TypeSharedCost)}},
 	{in: "190", col: "62", want: []w{ok("+55190", "190", TypeShortCode)}},
+	{in: "4004-1234", col: "62", want: []w{ok("+556240041234", "006240041234", TypeFixed, "ddd_from_column")}},
+	{in: "4004-1234", col: "0", want: []w{ok("+5540041234", "40041234", TypeSharedCost)}},
+	{in: "4004-1234", want: []w{ok("+5540041234", "40041234", TypeSharedCost)}},
 
 	// Without a DDD column, a number without DDD takes the DDD of the
 	// previous number of the cell (else of the next one); the tenant's
