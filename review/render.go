@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/loader/report"
@@ -38,7 +40,8 @@ var funcs = template.FuncMap{
 	"reasons": func(rs string) string {
 		return report.Describe(rs)
 	},
-	"number": func(n int) string { return thousands(n) },
+	"number":  func(n int) string { return thousands(n) },
+	"capital": capital,
 }
 
 // parsePages parses each page with the layout; the templates are embedded,
@@ -189,6 +192,15 @@ func thousands(n int) string {
 		b.WriteRune(c)
 	}
 	return b.String()
+}
+
+// capital starts a sentence with a capital letter.
+func capital(s string) string {
+	if s == "" {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

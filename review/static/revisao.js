@@ -41,7 +41,7 @@
             if (r.status === 'fixed' && r.suggestion) { texto += '. ' + r.suggestion; }
             show('valido', texto);
           } else {
-            show('invalido', 'Inválido: ' + r.problem);
+            show('invalido', r.problem.charAt(0).toUpperCase() + r.problem.slice(1));
           }
         })
         .catch(function () {
