@@ -15,7 +15,8 @@ import (
 
 // cellDigits returns the digits of a cell as the scanner reads them (ASCII
 // and fullwidth), and for each digit whether it is inside a closed pair of
-// parentheses.
+// parentheses holding at most 3 digits: a DDD, "(047)", "(0xx47)", not a
+// whole number wrapped in parentheses.
 func cellDigits(cell string) (string, []bool) {
 	var b strings.Builder
 	var inParen []bool
@@ -31,7 +32,7 @@ func cellDigits(cell string) (string, []bool) {
 		case r == '(':
 			open = len(inParen)
 		case r == ')' && open >= 0:
-			for k := open; k < len(inParen); k++ {
+			for k := open; k < len(inParen) && len(inParen)-open <= 3; k++ {
 				inParen[k] = true
 			}
 			open = -1
