@@ -47,6 +47,7 @@ type rejectsWriter struct {
 	book      *excelize.File
 	sw        *excelize.StreamWriter
 	textStyle int
+	cols      int // the widest XLSX row
 }
 
 // defaultRejectsPath is <dir>/<name>.rejeitados.<ext> next to the input.
@@ -119,6 +120,7 @@ func (w *rejectsWriter) csvRow(cells []string) error {
 }
 
 func (w *rejectsWriter) xlsxRow(cells []string) error {
+	w.cols = max(w.cols, len(cells))
 	vals := make([]any, len(cells))
 	for i, c := range cells {
 		vals[i] = excelize.Cell{StyleID: w.textStyle, Value: c}
@@ -182,7 +184,8 @@ func (w *rejectsWriter) close() (string, error) {
 		if err := w.sw.Flush(); err != nil {
 			return "", err
 		}
-		if err := office.SaveXLSX(w.book, w.path); err != nil {
+		// Streamed before the count was known: the size goes in on saving.
+		if err := office.SaveXLSXSized(w.book, w.path, map[string]string{"Sheet1": office.Dimension(w.cols, w.n+1)}); err != nil {
 			return "", cti3cx.Errorf(cti3cx.EINVALID, "rejects file %s: %v", w.path, err)
 		}
 		return w.path, w.book.Close()

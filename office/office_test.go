@@ -144,3 +144,47 @@ func TestNewStreamDimension(t *testing.T) {
 		t.Errorf("mode %v", fi.Mode())
 	}
 }
+
+// A sheet streamed without knowing its size is saved with its real one.
+func TestSaveXLSXSized(t *testing.T) {
+	t.Parallel()
+	f := excelize.NewFile()
+	if _, err := f.NewSheet("Outra aba"); err != nil {
+		t.Fatal(err)
+	}
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 1; r <= 700; r++ {
+		cell, _ := excelize.CoordinatesToCellName(1, r)
+		if err := sw.SetRow(cell, []any{"a", r, "=não é fórmula"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "s.xlsx")
+	if err := office.SaveXLSXSized(f, path, map[string]string{"Sheet1": office.Dimension(3, 700)}); err != nil {
+		t.Fatal(err)
+	}
+	g, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if dim, _ := g.GetSheetDimension("Sheet1"); dim != "A1:C700" {
+		t.Errorf("dimension %q, want A1:C700", dim)
+	}
+	rows, err := g.GetRows("Sheet1")
+	if err != nil || len(rows) != 700 || rows[699][1] != "700" || rows[0][2] != "=não é fórmula" {
+		t.Errorf("rows after the patch: %d (%v)", len(rows), err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+	if err := office.SaveXLSXSized(f, path, map[string]string{"Nenhuma": "A1"}); err == nil {
+		t.Error("an unknown sheet was accepted")
+	}
+}

@@ -50,6 +50,9 @@ func TestRejectsFilesNeverEvaluateAndAreReadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
+	if dim, _ := f.GetSheetDimension("Sheet1"); dim != "A1:H2" {
+		t.Errorf("rejects XLSX dimension %q, want A1:H2 (4 columns + linha, codigo_erro, mensagem, importada)", dim)
+	}
 	if v, _ := f.GetCellValue("Sheet1", "B2"); v != "@SUM(1+1)" {
 		t.Errorf("B2 = %q", v)
 	}
