@@ -3,6 +3,7 @@ package loader
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/csv"
 	"encoding/hex"
@@ -42,6 +43,8 @@ type csvReader struct {
 	hasher  hash.Hash
 	r       *csv.Reader
 	utf8    bool // check each row's text: the sniffed sample may not show a bad byte
+	limiter *recordLimiter
+	endLine int // the line the last record ended on
 	header  []string
 	fmt     format
 }
@@ -50,6 +53,7 @@ type csvOptions struct {
 	encoding  string // auto or a name
 	delimiter string // auto, ";", ",", "tab", "|"
 	headerRow int
+	maxRecord int64 // bytes of one record; 0 means DefaultMaxRecordBytes
 }
 
 // openCSV reads a delimited text file: it detects the encoding (BOM, UTF-8
@@ -91,7 +95,8 @@ func openCSV(name string, src io.ReadCloser, size int64, opt csvOptions) (*csvRe
 		return nil, err
 	}
 	c.fmt.delimiter = delim
-	c.r = csv.NewReader(text)
+	c.limiter = &recordLimiter{r: text, limit: cmp.Or(opt.maxRecord, DefaultMaxRecordBytes)}
+	c.r = csv.NewReader(c.limiter)
 	c.r.Comma = delim
 	c.r.FieldsPerRecord = -1
 	c.r.LazyQuotes = true
@@ -101,7 +106,7 @@ func openCSV(name string, src io.ReadCloser, size int64, opt csvOptions) (*csvRe
 func (c *csvReader) findHeader(want int) error {
 	h := headerFinder{want: want}
 	for {
-		cells, err := c.r.Read()
+		cells, err := c.read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -110,7 +115,7 @@ func (c *csvReader) findHeader(want int) error {
 			if errors.As(err, &pe) {
 				continue
 			}
-			return inputError(c.name, "cannot read: %v", err)
+			return c.readError(err)
 		}
 		line, _ := c.r.FieldPos(0)
 		if h.offer(line, trimAll(cells)) {
@@ -142,7 +147,7 @@ func (c *csvReader) Header() []string { return c.header }
 
 func (c *csvReader) Next() (row, error) {
 	for {
-		cells, err := c.r.Read()
+		cells, err := c.read()
 		if errors.Is(err, io.EOF) {
 			return row{}, io.EOF
 		}
@@ -150,7 +155,7 @@ func (c *csvReader) Next() (row, error) {
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
-				return row{}, inputError(c.name, "cannot read: %v", err)
+				return row{}, c.readError(err)
 			}
 			return row{line: pe.StartLine, cells: padCopy(cells, len(c.header)), err: errMalformed(pe.Err.Error())}, nil
 		}
@@ -169,6 +174,31 @@ func (c *csvReader) Next() (row, error) {
 		}
 		return r, nil
 	}
+}
+
+// read is csv.Reader.Read that tells the record limiter where each record
+// ends, and remembers the line it ended on for the message of a record
+// that never ends.
+func (c *csvReader) read() ([]string, error) {
+	cells, err := c.r.Read()
+	if err == nil || errors.As(err, new(*csv.ParseError)) {
+		c.limiter.recordEnd(c.r.InputOffset())
+		if len(cells) > 0 {
+			last, _ := c.r.FieldPos(len(cells) - 1)
+			c.endLine = last + strings.Count(cells[len(cells)-1], "\n")
+		}
+	}
+	return cells, err
+}
+
+// readError is the one line for a read that failed: a record past its
+// limit names the line it starts on and the flag that raises it.
+func (c *csvReader) readError(err error) error {
+	if errors.Is(err, errRecordTooLong) {
+		return inputError(c.name, "line %d: a record longer than %s (a missing line break or closing quote?); raise the limit with --max-record-bytes; nothing was written",
+			c.endLine+1, sizeText(c.limiter.limit))
+	}
+	return inputError(c.name, "cannot read: %v", err)
 }
 
 func padCopy(cells []string, n int) []string {

@@ -3,6 +3,7 @@ package loader
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -11,8 +12,6 @@ import (
 	"fmt"
 	"hash"
 	"io"
-	"log/slog"
-	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -26,15 +25,6 @@ import (
 // fixed: the union of their keys, in order of appearance.
 const jsonHeaderScan = 1000
 
-// FeedOptions tune HTTP(S) feeds.
-type FeedOptions struct {
-	Token      string        // bearer token, never logged
-	Timeout    time.Duration // per request; 0 means 60s
-	Retries    int           // on 5xx, 429 and network errors; 0 means 4
-	RetryDelay time.Duration // first backoff, doubled each time; 0 means 1s
-	Client     *http.Client  // nil means a client with Timeout
-}
-
 // jsonReader reads records from NDJSON, a JSON array, or pages wrapped as
 // {"data": [...], "next": "URL"} (or paged by a Link rel="next" header).
 type jsonReader struct {
@@ -43,7 +33,9 @@ type jsonReader struct {
 	feed    *feedFetcher // nil for a file or stdin
 	hasher  hash.Hash
 	body    io.ReadCloser
+	page    *pageBody // the HTTP page being read; nil for a file or stdin
 	br      *bufio.Reader
+	lim     *recordLimiter
 	dec     *json.Decoder
 	inArray bool
 	items   []json.RawMessage // a wrapper page's records
@@ -53,10 +45,21 @@ type jsonReader struct {
 	header  []string
 	index   map[string]int
 	pending []row
+
+	maxRecord int64
+	maxPage   int64 // a {"data": [...]} page is decoded whole
+	pageURL   string
+	pageRecs  int  // records of the current page already returned
+	retries   int  // refetches of the current page after a dropped body
+	partial   bool // a page was refetched: the hash is not of one clean read
 }
 
-func openJSON(ctx context.Context, name string, src io.ReadCloser, feed *feedFetcher, firstURL string) (*jsonReader, error) {
-	j := &jsonReader{name: name, ctx: ctx, feed: feed, hasher: sha256.New(), index: map[string]int{}}
+func openJSON(ctx context.Context, name string, src io.ReadCloser, feed *feedFetcher, firstURL string, maxRecord int64) (*jsonReader, error) {
+	j := &jsonReader{name: name, ctx: ctx, feed: feed, hasher: sha256.New(), index: map[string]int{},
+		maxRecord: cmp.Or(maxRecord, DefaultMaxRecordBytes), maxPage: DefaultMaxPageBytes}
+	if feed != nil {
+		j.maxPage = feed.opts.MaxPageBytes
+	}
 	if feed != nil {
 		if err := j.fetch(firstURL); err != nil {
 			return nil, err
@@ -109,26 +112,33 @@ func openJSON(ctx context.Context, name string, src io.ReadCloser, feed *feedFet
 func (j *jsonReader) start(body io.ReadCloser, pageURL string) error {
 	j.body = body
 	j.br = bufio.NewReaderSize(io.TeeReader(body, j.hasher), 64<<10)
-	j.dec = json.NewDecoder(j.br)
+	j.lim = &recordLimiter{r: j.br, limit: j.maxRecord}
+	j.dec = json.NewDecoder(j.lim)
 	j.inArray, j.items = false, nil
 	c, err := firstNonSpace(j.br)
 	if errors.Is(err, io.EOF) {
 		return nil
 	}
 	if err != nil {
-		return inputError(j.name, "cannot read: %v", err)
+		return j.readError(err, "")
 	}
 	switch c {
 	case '[':
 		if _, err := j.dec.Token(); err != nil {
-			return inputError(j.name, "invalid JSON: %v", err)
+			return j.readError(err, "")
 		}
 		j.inArray = true
 	case '{':
+		// A wrapper page is decoded whole: it is bounded by the page's
+		// limit, its records then by the record's.
 		var first json.RawMessage
-		if err := j.dec.Decode(&first); err != nil {
-			return inputError(j.name, "invalid JSON: %v", err)
+		j.lim.limit = max(j.maxPage, j.maxRecord)
+		err := j.dec.Decode(&first)
+		j.lim.limit = j.maxRecord
+		if err != nil {
+			return j.readError(err, "")
 		}
+		j.lim.recordEnd(j.dec.InputOffset())
 		var page struct {
 			Data json.RawMessage `json:"data"`
 			Next *string         `json:"next"`
@@ -142,6 +152,9 @@ func (j *jsonReader) start(body io.ReadCloser, pageURL string) error {
 			}
 			return nil
 		}
+		if int64(len(first)) > j.maxRecord {
+			return j.readError(errRecordTooLong, "")
+		}
 		j.items = []json.RawMessage{first}
 	default:
 		if c == 0 || c > 0x7f {
@@ -150,6 +163,45 @@ func (j *jsonReader) start(body io.ReadCloser, pageURL string) error {
 		return inputError(j.name, "not JSON: starts with %q; want an array, NDJSON objects or {\"data\": [...]}", c)
 	}
 	return nil
+}
+
+// errPageDropped marks a page whose body the network cut short: the page
+// is fetched again.
+type errPageDropped struct{ err error }
+
+func (e *errPageDropped) Error() string { return e.err.Error() }
+
+// readError turns a failed read or decode into the one line the operator
+// reads: a limit names the record or page and the flag that raises it; a
+// body the network cut short is an *errPageDropped (retried), never
+// "invalid JSON".
+func (j *jsonReader) readError(err error, where string) error {
+	page := ""
+	if j.feed != nil {
+		page = fmt.Sprintf("page %d: ", j.feed.pages)
+	}
+	switch {
+	case errors.Is(err, errRecordTooLong):
+		return inputError(j.name, "%srecord %d: longer than %s; raise the limit with --max-record-bytes; nothing was written",
+			page, j.n+1, sizeText(j.maxRecord))
+	case errors.Is(err, errPageTooLong):
+		return inputError(j.name, "%slonger than %s; raise the limit with --feed-max-page-bytes; nothing was written", page, sizeText(j.maxPage))
+	case errors.Is(err, errFeedTooLong):
+		return inputError(j.name, "%sthe feed is longer than %s in all; raise the limit with --feed-max-bytes; nothing was written",
+			page, sizeText(j.feed.opts.MaxFeedBytes))
+	case j.page != nil && j.page.cutShort() != nil:
+		return &errPageDropped{j.page.cutShort()}
+	case j.ctx.Err() != nil:
+		return j.ctx.Err()
+	}
+	var se *json.SyntaxError
+	if !errors.As(err, &se) && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		var ute *json.UnmarshalTypeError
+		if !errors.As(err, &ute) {
+			return inputError(j.name, "%scannot read: %v", page, err)
+		}
+	}
+	return inputError(j.name, "%sinvalid JSON%s: %v", page, where, err)
 }
 
 func firstNonSpace(br *bufio.Reader) (byte, error) {
@@ -172,41 +224,25 @@ func firstNonSpace(br *bufio.Reader) (byte, error) {
 	}
 }
 
-// nextRaw returns the next record of any page.
+// nextRaw returns the next record of any page. A page whose body the
+// network cut short is fetched again (up to the feed's retries), its
+// records already returned skipped.
 func (j *jsonReader) nextRaw() (json.RawMessage, error) {
 	for {
-		if err := j.ctx.Err(); err != nil {
-			return nil, err
+		raw, err := j.nextInPage()
+		var dropped *errPageDropped
+		if errors.As(err, &dropped) {
+			if err := j.refetch(dropped); err != nil {
+				return nil, err
+			}
+			continue
 		}
-		if len(j.items) > 0 {
-			raw := j.items[0]
-			j.items = j.items[1:]
+		if err == nil {
+			j.pageRecs++
 			return raw, nil
 		}
-		if j.dec != nil {
-			if j.inArray {
-				if j.dec.More() {
-					var raw json.RawMessage
-					if err := j.dec.Decode(&raw); err != nil {
-						return nil, inputError(j.name, "invalid JSON after record %d: %v", j.n, err)
-					}
-					return raw, nil
-				}
-				if _, err := j.dec.Token(); err != nil {
-					return nil, inputError(j.name, "invalid JSON: %v", err)
-				}
-				j.inArray = false
-			}
-			var raw json.RawMessage
-			err := j.dec.Decode(&raw)
-			if err == nil {
-				return raw, nil
-			}
-			if !errors.Is(err, io.EOF) {
-				return nil, inputError(j.name, "invalid JSON after record %d: %v", j.n, err)
-			}
-			j.body.Close()
-			j.dec = nil
+		if !errors.Is(err, io.EOF) {
+			return nil, err
 		}
 		if j.next == "" || j.feed == nil {
 			return nil, io.EOF
@@ -219,6 +255,83 @@ func (j *jsonReader) nextRaw() (json.RawMessage, error) {
 	}
 }
 
+// nextInPage returns the current page's next record, io.EOF at its end.
+func (j *jsonReader) nextInPage() (json.RawMessage, error) {
+	if err := j.ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(j.items) > 0 {
+		raw := j.items[0]
+		j.items = j.items[1:]
+		if int64(len(raw)) > j.maxRecord {
+			return nil, j.readError(errRecordTooLong, "")
+		}
+		return raw, nil
+	}
+	if j.dec == nil {
+		return nil, io.EOF
+	}
+	if j.inArray {
+		if j.dec.More() {
+			var raw json.RawMessage
+			if err := j.dec.Decode(&raw); err != nil {
+				return nil, j.readError(err, fmt.Sprintf(" after record %d", j.n))
+			}
+			j.lim.recordEnd(j.dec.InputOffset())
+			return raw, nil
+		}
+		if _, err := j.dec.Token(); err != nil {
+			return nil, j.readError(err, "")
+		}
+		j.inArray = false
+	}
+	var raw json.RawMessage
+	err := j.dec.Decode(&raw)
+	if err == nil {
+		j.lim.recordEnd(j.dec.InputOffset())
+		return raw, nil
+	}
+	if !errors.Is(err, io.EOF) {
+		return nil, j.readError(err, fmt.Sprintf(" after record %d", j.n))
+	}
+	j.body.Close()
+	j.dec = nil
+	return nil, io.EOF
+}
+
+// refetch reads the current page again after the network cut its body,
+// skipping the records already returned.
+func (j *jsonReader) refetch(dropped *errPageDropped) error {
+	j.body.Close()
+	j.dec = nil
+	if j.retries >= j.feed.opts.Retries {
+		return cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: page %d: the connection failed while reading it (%v), %d attempts; nothing was written",
+			j.name, j.feed.pages, dropped.err, j.retries+1)
+	}
+	j.retries++
+	d := j.feed.backoff(j.retries, 0)
+	j.feed.log.Warn("feed page cut short, fetching it again", "url", redactURL(j.pageURL), "attempt", j.retries, "wait", d.Round(time.Millisecond), "error", dropped.err)
+	if err := sleepCtx(j.ctx, d); err != nil {
+		return err
+	}
+	j.partial = true
+	j.feed.pages--
+	skip, pageURL := j.pageRecs, j.pageURL
+	if err := j.open(pageURL); err != nil {
+		return err
+	}
+	for range skip {
+		if _, err := j.nextInPage(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: page %d changed while it was read again (it has fewer records); nothing was written", j.name, j.feed.pages)
+			}
+			return err
+		}
+	}
+	j.pageRecs = skip
+	return nil
+}
+
 func (j *jsonReader) fetch(u string) error {
 	if j.pages == nil {
 		j.pages = map[string]bool{}
@@ -226,15 +339,31 @@ func (j *jsonReader) fetch(u string) error {
 	if j.pages[u] {
 		return inputError(j.name, "the feed's next link leads back to a page already read (%s)", redactURL(u))
 	}
+	if j.feed.pages >= j.feed.opts.MaxPages {
+		return inputError(j.name, "more than %d pages; raise the limit with --feed-max-pages; nothing was written", j.feed.opts.MaxPages)
+	}
 	j.pages[u] = true
-	resp, err := j.feed.get(j.ctx, u)
+	j.pageRecs, j.retries = 0, 0
+	return j.open(u)
+}
+
+// open GETs a page and starts reading it; a body cut short while the page
+// starts is fetched again like one cut later.
+func (j *jsonReader) open(u string) error {
+	resp, body, err := j.feed.get(j.ctx, u)
 	if err != nil {
 		return err
 	}
+	j.pageURL, j.page = u, body
 	if next := linkNext(resp.Header.Get("Link")); next != "" {
 		j.next = resolveURL(u, next)
 	}
-	return j.start(resp.Body, u)
+	err = j.start(body, u)
+	var dropped *errPageDropped
+	if errors.As(err, &dropped) {
+		return j.refetch(dropped)
+	}
+	return err
 }
 
 var linkNextPattern = regexp.MustCompile(`<([^>]+)>\s*;[^,]*rel="?next"?`)
@@ -353,88 +482,13 @@ func (j *jsonReader) Close() error {
 
 func (j *jsonReader) Done() float64 { return -1 }
 
-func (j *jsonReader) Hash() string { return hex.EncodeToString(j.hasher.Sum(nil)) }
-
-// feedFetcher GETs feed pages with a bearer token, a timeout, and retries
-// with exponential backoff on 5xx, 429 and network errors.
-type feedFetcher struct {
-	name string
-	opts FeedOptions
-	log  *slog.Logger
-	// origin is the host of the first URL fetched, the feed's own: the
-	// bearer token goes only there, never to a host a "next" link names.
-	origin string
-}
-
-func (f *feedFetcher) get(ctx context.Context, u string) (*http.Response, error) {
-	client := f.opts.Client
-	if client == nil {
-		t := f.opts.Timeout
-		if t <= 0 {
-			t = 60 * time.Second
-		}
-		client = &http.Client{Timeout: t}
+// Hash is the SHA-256 of the bytes read, "" when a page had to be read
+// again (the bytes are then not one clean read of the feed).
+func (j *jsonReader) Hash() string {
+	if j.partial {
+		return ""
 	}
-	retries, delay := f.opts.Retries, f.opts.RetryDelay
-	if retries <= 0 {
-		retries = 4
-	}
-	if delay <= 0 {
-		delay = time.Second
-	}
-	sameHost := false
-	if p, err := url.Parse(u); err == nil {
-		if f.origin == "" {
-			f.origin = p.Host
-		}
-		sameHost = p.Host == f.origin
-	}
-	var lastErr error
-	for attempt := 0; attempt <= retries; attempt++ {
-		if attempt > 0 {
-			f.log.Warn("feed request failed, retrying", "url", redactURL(u), "attempt", attempt, "error", lastErr)
-			select {
-			case <-ctx.Done():
-				return nil, ctx.Err()
-			case <-time.After(delay):
-			}
-			delay *= 2
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			// The parser's message quotes the URL, query and all.
-			return nil, inputError(f.name, "bad URL %s", redactURL(u))
-		}
-		req.Header.Set("Accept", "application/json, application/x-ndjson")
-		if f.opts.Token != "" && sameHost {
-			req.Header.Set("Authorization", "Bearer "+f.opts.Token)
-		}
-		resp, err := client.Do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			// Network errors quote the URL: keep a token in its query out
-			// of logs and messages.
-			var ue *url.Error
-			if errors.As(err, &ue) {
-				ue.URL = redactURL(ue.URL)
-			}
-			lastErr = err
-			continue
-		}
-		if resp.StatusCode/100 == 2 {
-			return resp, nil
-		}
-		io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-		resp.Body.Close()
-		lastErr = fmt.Errorf("HTTP %s", resp.Status)
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			continue
-		}
-		return nil, inputError(f.name, "GET %s: HTTP %s", redactURL(u), resp.Status)
-	}
-	return nil, cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: GET %s failed after %d attempts: %v", f.name, redactURL(u), retries+1, lastErr)
+	return hex.EncodeToString(j.hasher.Sum(nil))
 }
 
 // redactURL drops credentials and the query (which may carry a token).

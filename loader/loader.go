@@ -55,9 +55,11 @@ type Options struct {
 	Progress    io.Writer // a terminal: progress bar; nil: periodic log lines
 	MappingOut  io.Writer // dry run: where the chosen mapping is printed
 
+	Limits     Limits
 	UnzipLimit int64 // XLSX; 0 means DefaultUnzipLimit
-	Workers    int   // normalizing goroutines; 0 means GOMAXPROCS
-	BatchSize  int   // rows per batch; 0 means 512
+	tmpDir     string
+	Workers    int // normalizing goroutines; 0 means GOMAXPROCS
+	BatchSize  int // rows per batch; 0 means 512
 }
 
 // Summary is what an import did.
@@ -152,6 +154,15 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		return failRun(ctx, db, run, sum, start, err, log)
 	}
 
+	// Temporary files (a large sheet unpacked) go to a directory of this
+	// process; those of loaders that died are removed first.
+	wd, err := newWorkDir(log)
+	if err != nil {
+		log.Warn("no loader temporary directory, using the system's", "error", err)
+	} else {
+		defer wd.Close()
+		opts.tmpDir = wd.path
+	}
 	src, f, name, err := openSource(ctx, opts, log)
 	if err != nil {
 		return failed(err)
@@ -361,7 +372,7 @@ func rejectedID(rj rejected) string { return rj.id }
 func (st *runState) reject(r row, e *rowError) error {
 	if len(st.stored) < maxStoredRejects {
 		st.stored = append(st.stored, schema.ImportReject{Line: r.line, Code: e.Code, Message: e.Message,
-			Record: recordText(r, st.fmt), Imported: e.imported()})
+			Record: truncateRecord(recordText(r, st.fmt)), Imported: e.imported()})
 	}
 	return st.rejects.write(r, e)
 }
@@ -442,7 +453,8 @@ func openSource(ctx context.Context, opts Options, log *slog.Logger) (rowReader,
 	name := opts.File
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".xlsx", ".xlsm":
-		x, err := openXLSX(name, name, xlsxOptions{sheet: opts.Sheet, headerRow: opts.HeaderRow, unzipLimit: opts.UnzipLimit})
+		x, err := openXLSX(name, name, xlsxOptions{sheet: opts.Sheet, headerRow: opts.HeaderRow, unzipLimit: opts.UnzipLimit,
+			tmpDir: opts.tmpDir, limits: opts.Limits})
 		if err != nil {
 			return nil, format{}, "", err
 		}
@@ -450,7 +462,7 @@ func openSource(ctx context.Context, opts Options, log *slog.Logger) (rowReader,
 	case ".xls":
 		return nil, format{}, "", inputError(name, "old Excel .xls is not supported: save it as .xlsx or CSV")
 	case ".json", ".ndjson", ".jsonl":
-		return openFeed(ctx, Options{Feed: name, FeedOptions: opts.FeedOptions, Stdin: opts.Stdin}, log)
+		return openFeed(ctx, Options{Feed: name, FeedOptions: opts.FeedOptions, Stdin: opts.Stdin, Limits: opts.Limits}, log)
 	}
 	var in io.ReadCloser
 	var size int64
@@ -471,7 +483,7 @@ func openSource(ctx context.Context, opts Options, log *slog.Logger) (rowReader,
 		}
 		in = f
 	}
-	c, err := openCSV(name, in, size, csvOptions{encoding: opts.Encoding, delimiter: opts.Delimiter, headerRow: opts.HeaderRow})
+	c, err := openCSV(name, in, size, csvOptions{encoding: opts.Encoding, delimiter: opts.Delimiter, headerRow: opts.HeaderRow, maxRecord: opts.Limits.MaxRecordBytes})
 	if err != nil {
 		in.Close()
 		return nil, format{}, "", err
@@ -484,18 +496,18 @@ func openFeed(ctx context.Context, opts Options, log *slog.Logger) (rowReader, f
 	switch {
 	case isURL(opts.Feed):
 		name := redactURL(opts.Feed)
-		fetch := &feedFetcher{name: name, opts: opts.FeedOptions, log: log}
-		j, err := openJSON(ctx, name, nil, fetch, opts.Feed)
+		fetch := newFeedFetcher(name, opts.FeedOptions, log)
+		j, err := openJSON(ctx, name, nil, fetch, opts.Feed, opts.Limits.MaxRecordBytes)
 		return j, f, name, err
 	case opts.Feed == "-":
-		j, err := openJSON(ctx, "stdin", io.NopCloser(opts.Stdin), nil, "")
+		j, err := openJSON(ctx, "stdin", io.NopCloser(opts.Stdin), nil, "", opts.Limits.MaxRecordBytes)
 		return j, f, "stdin", err
 	}
 	in, err := openFeedFile(opts.Feed)
 	if err != nil {
 		return nil, f, "", err
 	}
-	j, err := openJSON(ctx, opts.Feed, in, nil, "")
+	j, err := openJSON(ctx, opts.Feed, in, nil, "", opts.Limits.MaxRecordBytes)
 	if err != nil {
 		in.Close()
 	}

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cti3cx/cti3cx/schema"
 )
@@ -15,6 +16,23 @@ import (
 // maxStoredRejects caps the rejects kept in import_rejects; the rejects
 // file has them all.
 const maxStoredRejects = 10000
+
+// maxStoredRecordBytes caps each reject's record in import_rejects, so that
+// 10,000 rejects stay a few tens of MB whatever the rows hold.
+const maxStoredRecordBytes = 8 << 10
+
+// truncateRecord cuts s to maxStoredRecordBytes on a character boundary,
+// marking the cut.
+func truncateRecord(s string) string {
+	if len(s) <= maxStoredRecordBytes {
+		return s
+	}
+	cut := maxStoredRecordBytes - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
 
 type rejected struct {
 	row row

@@ -40,7 +40,7 @@ var (
 
 // releaseBinary builds cti3cx-loader without -race, as shipped, so that its
 // RSS is the product's.
-func releaseBinary(b *testing.B) string {
+func releaseBinary(b testing.TB) string {
 	releaseBinOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "cti3cx-bench-bin-")
 		if err != nil {
@@ -69,7 +69,7 @@ type childResult struct {
 }
 
 // runChild runs the loader with args against url, watching its RSS.
-func runChild(b *testing.B, url string, args ...string) childResult {
+func runChild(b testing.TB, url string, args ...string) childResult {
 	cmd := exec.Command(releaseBinary(b), args...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+url, "CTI3CX_LOG_FORMAT=json")
 	var stderr strings.Builder
@@ -221,6 +221,11 @@ func BenchmarkHostileInputs(b *testing.B) {
 			if cleanup != nil {
 				defer cleanup()
 			}
+			if len(args) > 0 && !strings.HasPrefix(args[len(args)-1], "http") {
+				if fi, err := os.Stat(args[len(args)-1]); err == nil {
+					b.Logf("input %s: %d bytes", filepath.Base(args[len(args)-1]), fi.Size())
+				}
+			}
 			url, db := benchLoaderDB(b)
 			for b.Loop() {
 				res := runChild(b, url, append([]string{"import", "--tenant", "acme"}, args...)...)
@@ -311,7 +316,7 @@ func written(w *bufio.Writer) int64 {
 	return cw.(*countingWriter).n + int64(w.Buffered())
 }
 
-func writeGenerated(b *testing.B, path string, gen func(*bufio.Writer)) string {
+func writeGenerated(b testing.TB, path string, gen func(*bufio.Writer)) string {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
@@ -336,30 +341,48 @@ func writeRepeated(w *bufio.Writer, c byte, n int) {
 }
 
 // writeBlankBomb writes a valid workbook whose sheet has a header and then
-// about size bytes of rows of empty cells: a few MB zipped.
-func writeBlankBomb(b *testing.B, path string, size int64) {
+// about size bytes of rows of 256 empty cells: a few MB zipped.
+func writeBlankBomb(b testing.TB, path string, size int64) {
+	writeSheetXLSX(b, path, func(w *bufio.Writer) {
+		var n int64
+		for r := 2; n < size; r++ {
+			var s strings.Builder
+			fmt.Fprintf(&s, `<row r="%d">`, r)
+			for c := 1; c <= 256; c++ {
+				fmt.Fprintf(&s, `<c r="%s%d"/>`, colName(c), r)
+			}
+			s.WriteString(`</row>`)
+			w.WriteString(s.String())
+			n += int64(s.Len())
+		}
+	})
+}
+
+// writeSheetXLSX writes a minimal valid workbook with one sheet: a header
+// row (Código, Nome, Telefone), then what rows writes.
+func writeSheetXLSX(b testing.TB, path string, rows func(*bufio.Writer)) {
 	f, err := os.Create(path)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer f.Close()
 	zw := zip.NewWriter(f)
-	files := map[string]string{
-		"[Content_Types].xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`,
-		"_rels/.rels": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`,
-		"xl/workbook.xml": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
-		"xl/_rels/workbook.xml.rels": `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+	files := [][2]string{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>`},
+		{"xl/workbook.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>`},
+		{"xl/_rels/workbook.xml.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
+<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`},
 	}
-	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels"} {
-		w, err := zw.Create(name)
+	for _, kv := range files {
+		w, err := zw.Create(kv[0])
 		if err != nil {
 			b.Fatal(err)
 		}
-		io.WriteString(w, files[name])
+		io.WriteString(w, kv[1])
 	}
 	w, err := zw.Create("xl/worksheets/sheet1.xml")
 	if err != nil {
@@ -369,16 +392,7 @@ func writeBlankBomb(b *testing.B, path string, size int64) {
 	bw.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
 	bw.WriteString(`<row r="1"><c r="A1" t="inlineStr"><is><t>Código</t></is></c><c r="B1" t="inlineStr"><is><t>Nome</t></is></c><c r="C1" t="inlineStr"><is><t>Telefone</t></is></c></row>`)
-	var n int64
-	for r := 2; n < size; r++ {
-		s := fmt.Sprintf(`<row r="%d">`, r)
-		for c := 1; c <= 256; c++ {
-			s += fmt.Sprintf(`<c r="%s%d"/>`, colName(c), r)
-		}
-		s += `</row>`
-		bw.WriteString(s)
-		n += int64(len(s))
-	}
+	rows(bw)
 	bw.WriteString(`</sheetData></worksheet>`)
 	if err := bw.Flush(); err != nil {
 		b.Fatal(err)
@@ -386,6 +400,16 @@ func writeBlankBomb(b *testing.B, path string, size int64) {
 	if err := zw.Close(); err != nil {
 		b.Fatal(err)
 	}
+}
+
+// startLoader starts the built loader with env.
+func startLoader(t testing.TB, bin string, env []string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
 }
 
 func colName(c int) string {

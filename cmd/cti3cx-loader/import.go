@@ -36,13 +36,13 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	var opts loader.Options
 	var slug, tokenEnv, rewriteOut string
 	var rf rewriteFlags
+	var lf importLimitFlags
 	fs := app.flagSet("import", "--tenant SLUG (--file PATH | --feed URL|PATH|-) [flags]", importHelp)
 	fs.StringVar(&slug, "tenant", "", "tenant slug (required)")
 	fs.StringVar(&opts.File, "file", "", "input file: .csv/.tsv/.txt, .xlsx, .json/.ndjson; - reads CSV from stdin")
 	fs.StringVar(&opts.Feed, "feed", "", "JSON feed: http(s) URL, path, or - for stdin (NDJSON, array, or {\"data\":[...],\"next\":URL} pages)")
 	fs.StringVar(&tokenEnv, "feed-token-env", "", "name of the environment variable holding the feed's bearer token")
-	fs.DurationVar(&opts.FeedOptions.Timeout, "feed-timeout", 0, "timeout per feed request (default 60s)")
-	fs.IntVar(&opts.FeedOptions.Retries, "feed-retries", 0, "retries per feed request on 5xx, 429 and network errors, backing off from 1s (default 4)")
+	fs.DurationVar(&opts.FeedOptions.Timeout, "feed-timeout", loader.DefaultFeedTimeout, "feed: timeout to reach the server and for each gap in a page's body (an idle timeout, not a cap on a long stream)")
 	fs.StringVar(&opts.Kind, "kind", "", "accounts or contacts (default: detected from the columns)")
 	fs.StringVar(&opts.MappingFile, "mapping", "", "mapping file (YAML or JSON): column -> field")
 	fs.StringVar(&opts.Encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1, ...")
@@ -56,11 +56,15 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	fs.StringVar(&opts.RejectsPath, "rejects", "", "rejects file path (default: <input>.rejeitados.<ext>)")
 	fs.StringVar(&rewriteOut, "rewrite", "", "also write the input with its phone cells in the tenant's dial format to this file (see rewrite --help)")
 	rf.register(fs)
+	lf.register(fs, &opts)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if len(pos) > 0 {
+		return usageError(fmt.Errorf("import: unexpected argument %q: name the input with --file %s (or --feed URL)", pos[0], pos[0]))
+	}
+	if err := lf.apply(&opts); err != nil {
 		return err
 	}
 	ro := loader.RewriteOptions{File: opts.File, Out: rewriteOut, Encoding: opts.Encoding, Delimiter: opts.Delimiter,

@@ -167,6 +167,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 
 // wantArgs checks the count of positional arguments.
 func wantArgs(fs *flag.FlagSet, got []string, names ...string) error {
+	if len(got) > 0 && len(names) == 0 {
+		return usageError(fmt.Errorf("%s: unexpected argument %q (flags start with --; see %s --help)", fs.Name(), got[0], fs.Name()))
+	}
 	if len(got) != len(names) {
 		fs.Usage()
 		return usageError(fmt.Errorf("%s: want %s", fs.Name(), strings.Join(names, " ")))
