@@ -12,9 +12,9 @@ func init() {
 	register("fixes", "apply the corrections staff typed into a report (apply)", cmdFixes)
 }
 
-const fixesHelp = `Reads a report staff filled in (XLSX, or CSV as written or as Excel saves it
-again) and, for every row with corrigir_para, checks the value with the
-tenant's profile: it must be exactly one valid number. Valid fixes are
+const fixesHelp = `Reads a report staff filled in (XLSX, or CSV as written or as Excel or
+LibreOffice save it again; older reports headed corrigir_para too) and, for
+every row with "Corrigir para", checks the value with the tenant's profile: it must be exactly one valid number. Valid fixes are
 stored as overrides of the phone (the source's raw value is kept; the
 override wins until the source changes it) and answer consult-phone at once.
 A row whose phone changed since the report was written is refused as stale.

@@ -283,7 +283,7 @@ func TestFixesBadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := report.ApplyFixes(context.Background(), f.db, f.tenant, bad, report.FixOptions{})
-	if err == nil || !strings.Contains(err.Error(), "contas.csv") || !strings.Contains(err.Error(), "corrigir_para") {
+	if err == nil || !strings.Contains(err.Error(), "contas.csv") || !strings.Contains(err.Error(), `"Corrigir para"`) {
 		t.Errorf("not a report: err = %v", err)
 	}
 }

@@ -58,7 +58,7 @@ func readXLSX(path string, fn func(Row) error) error {
 		found = found || ok
 	}
 	if !found {
-		return cti3cx.Errorf(cti3cx.EINVALID, "%s: no sheet has the columns ref and corrigir_para: is this a cti3cx report?", path)
+		return cti3cx.Errorf(cti3cx.EINVALID, "%s: no sheet has the columns \"Corrigir para\" and ref: is this a cti3cx report?", path)
 	}
 	return nil
 }
@@ -145,7 +145,7 @@ func readCSV(path string, fn func(Row) error) error {
 	defer f.Close()
 	header := f.Header()
 	if !isReportHeader(header) {
-		return cti3cx.Errorf(cti3cx.EINVALID, "%s: the first line lacks the columns ref and corrigir_para: is this a cti3cx report?", path)
+		return cti3cx.Errorf(cti3cx.EINVALID, "%s: the first line lacks the columns \"Corrigir para\" and ref: is this a cti3cx report?", path)
 	}
 	for {
 		line, cells, err := f.Next()
