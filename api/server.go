@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,6 +48,9 @@ type Deps struct {
 	MetricsElsewhere bool
 	// Version labels the cti3cx_build_info gauge; see BuildInfo.
 	Version BuildInfo
+	// TrustedProxies are the proxies whose X-Forwarded-For names the client
+	// (see clientAddr); nobody else's is believed.
+	TrustedProxies []netip.Prefix
 	// SessionTTL is how long a review page sign-in lasts (review.DefaultSessionTTL when zero).
 	SessionTTL time.Duration
 }
@@ -61,6 +65,7 @@ type Server struct {
 
 	bodyTimeout      time.Duration
 	metricsElsewhere bool
+	trustedProxies   []netip.Prefix
 
 	auth    *authCache
 	review  *review.Handler
@@ -85,6 +90,7 @@ func NewServer(deps Deps) *Server {
 
 		bodyTimeout:      orDuration(deps.BodyTimeout, DefaultBodyTimeout),
 		metricsElsewhere: deps.MetricsElsewhere,
+		trustedProxies:   deps.TrustedProxies,
 		stopTouch:        make(chan struct{}),
 		touchDone:        make(chan struct{}),
 	}
