@@ -15,7 +15,7 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build both binaries, static, into bin/
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/ ./cmd/cti3cx-loader ./cmd/cti3cx-api
+	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN)/ ./cmd/cti3cx-loader ./cmd/cti3cx-api
 
 test: ## run every test against a real PostgreSQL, with -race, then fuzz briefly
 	$(GO) test -race -count=1 $(PKGS)

@@ -49,7 +49,9 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(binDir, "cti3cx-api")
-		out, err := exec.Command("go", "build", "-race", "-o", binPath, ".").CombinedOutput()
+		// -buildvcs=auto: stamp the revision when the checkout allows it,
+		// whatever GOFLAGS says, as make build does.
+		out, err := exec.Command("go", "build", "-race", "-buildvcs=auto", "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
 		}
@@ -62,10 +64,11 @@ func binary(t *testing.T) string {
 
 // proc is a running cti3cx-api.
 type proc struct {
-	cmd    *exec.Cmd
-	base   string
-	stderr *syncBuffer
-	done   chan error
+	cmd     *exec.Cmd
+	base    string
+	metrics string // the metrics listener's base URL, with --metrics-addr
+	stderr  *syncBuffer
+	done    chan error
 }
 
 type syncBuffer struct {
@@ -89,7 +92,15 @@ func (s *syncBuffer) String() string {
 // that announces its address.
 func start(t *testing.T, dbURL string, args ...string) *proc {
 	t.Helper()
-	cmd := exec.Command(binary(t), append([]string{"--addr", "127.0.0.1:0", "--auth-ttl", "0", "--log-level", "debug"}, args...)...)
+	return startWrapped(t, dbURL, nil, args...)
+}
+
+// startWrapped runs the binary through wrap (e.g. a shell that lowers its
+// file-descriptor limit), which must exec its arguments.
+func startWrapped(t *testing.T, dbURL string, wrap []string, args ...string) *proc {
+	t.Helper()
+	argv := append(append(wrap, binary(t), "--addr", "127.0.0.1:0", "--auth-ttl", "0", "--log-level", "debug"), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -108,10 +119,13 @@ func start(t *testing.T, dbURL string, args ...string) *proc {
 			t.Logf("cti3cx-api stderr:\n%s", p.stderr)
 		}
 	})
-	lines := make(chan string, 1)
+	lines, metricsLine := make(chan string, 1), make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
+			if m, ok := strings.CutPrefix(sc.Text(), "cti3cx-api metrics on "); ok {
+				metricsLine <- strings.TrimSuffix(m, "/metrics")
+			}
 			if strings.HasPrefix(sc.Text(), "cti3cx-api listening on ") {
 				lines <- strings.TrimPrefix(sc.Text(), "cti3cx-api listening on ")
 			}
@@ -123,6 +137,11 @@ func start(t *testing.T, dbURL string, args ...string) *proc {
 		t.Fatalf("cti3cx-api exited: %v\n%s", err, p.stderr)
 	case <-time.After(30 * time.Second):
 		t.Fatalf("cti3cx-api did not start:\n%s", p.stderr)
+	}
+	// The metrics line comes before the listening one.
+	select {
+	case p.metrics = <-metricsLine:
+	default:
 	}
 	return p
 }

@@ -9,11 +9,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"net/http"
+	"net/netip"
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -22,6 +22,7 @@ import (
 
 	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/api"
+	"github.com/cti3cx/cti3cx/buildinfo"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -65,6 +66,14 @@ type config struct {
 	AuthTTL         time.Duration
 	TouchInterval   time.Duration
 	ShutdownTimeout time.Duration
+
+	TLSCert, TLSKey string
+	MetricsAddr     string
+	MaxConns        int
+	MaxConnsPerAddr int
+	IdleTimeout     time.Duration
+	TrustedProxies  []netip.Prefix
+	Version         bool
 }
 
 func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
@@ -109,6 +118,14 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.AuthTTL, "auth-ttl", envDur("CTI3CX_AUTH_TTL", api.DefaultAuthTTL), "how long tenants' tokens are trusted from memory; 0 queries every request (env CTI3CX_AUTH_TTL)")
 	fs.DurationVar(&c.TouchInterval, "touch-interval", envDur("CTI3CX_TOUCH_INTERVAL", api.DefaultTouchInterval), "how often tokens' last use is written (env CTI3CX_TOUCH_INTERVAL)")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", envDur("CTI3CX_SHUTDOWN_TIMEOUT", 10*time.Second), "how long SIGTERM waits for requests in flight (env CTI3CX_SHUTDOWN_TIMEOUT)")
+	fs.StringVar(&c.TLSCert, "tls-cert", env("CTI3CX_TLS_CERT", ""), "serve HTTPS with this PEM certificate (chain) file; reloaded on SIGHUP (env CTI3CX_TLS_CERT)")
+	fs.StringVar(&c.TLSKey, "tls-key", env("CTI3CX_TLS_KEY", ""), "the certificate's PEM private key file (env CTI3CX_TLS_KEY)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", env("CTI3CX_METRICS_ADDR", ""), "serve /metrics (and /readyz, /healthz) on this address instead of the public one, e.g. 127.0.0.1:9091 (env CTI3CX_METRICS_ADDR)")
+	fs.IntVar(&c.MaxConns, "max-conns", envInt("CTI3CX_MAX_CONNS", 0), "open connections at most; at the cap the longest idle one is closed; 0 is 3/4 of the file-descriptor limit, at most 10000 (env CTI3CX_MAX_CONNS)")
+	fs.IntVar(&c.MaxConnsPerAddr, "max-conns-per-addr", envInt("CTI3CX_MAX_CONNS_PER_ADDR", api.DefaultMaxConnsPerAddr), "open connections per client address at most; trusted proxies are exempt (env CTI3CX_MAX_CONNS_PER_ADDR)")
+	fs.DurationVar(&c.IdleTimeout, "idle-timeout", envDur("CTI3CX_IDLE_TIMEOUT", 30*time.Second), "how long a kept-alive connection may sit idle (env CTI3CX_IDLE_TIMEOUT)")
+	proxies := fs.String("trusted-proxies", env("CTI3CX_TRUSTED_PROXIES", ""), "comma-separated addresses or CIDRs of the proxies in front (e.g. 127.0.0.1/32): their X-Forwarded-For names the client; nobody else's is believed (env CTI3CX_TRUSTED_PROXIES)")
+	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: cti3cx-api [flags]\n\nServes GET /cti3cx/consult-phone/{phone} and PUT /cti3cx/end-call/{id} for 3CX,\nplus /healthz, /readyz, /metrics and /openapi.yaml.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -119,8 +136,15 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		}
 		return c, usagef("%v", err)
 	}
+	if c.Version {
+		return c, nil
+	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = getenv("DATABASE_URL")
+	}
+	var perr error
+	if c.TrustedProxies, perr = parsePrefixes(*proxies); perr != nil && envErr == nil {
+		envErr = fmt.Errorf("--trusted-proxies: %v", perr)
 	}
 	switch {
 	case envErr != nil:
@@ -133,6 +157,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 		return c, usagef("--pool-size %d: want at least 1", c.PoolSize)
 	case c.RequestTimeout <= 0:
 		return c, usagef("--request-timeout %v: want a positive duration", c.RequestTimeout)
+	case (c.TLSCert == "") != (c.TLSKey == ""):
+		return c, usagef("--tls-cert and --tls-key go together")
+	case c.MaxConns < 0 || c.MaxConnsPerAddr < 0:
+		return c, usagef("--max-conns and --max-conns-per-addr: want 0 (the default) or more")
+	case c.IdleTimeout <= 0:
+		return c, usagef("--idle-timeout %v: want a positive duration", c.IdleTimeout)
 	}
 	return c, nil
 }
@@ -143,6 +173,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	cfg, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.Version {
+		fmt.Fprintln(stdout, buildinfo.Read().String("cti3cx-api"))
+		return nil
 	}
 	log := newLogger(cfg, stderr)
 
@@ -168,45 +202,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	srv := api.NewServer(api.Deps{
 		DB: db, Logger: log, RequestTimeout: cfg.RequestTimeout, AuthTTL: authTTL, TouchInterval: touch,
+		MetricsElsewhere: cfg.MetricsAddr != "", Version: buildinfo.Read(), TrustedProxies: cfg.TrustedProxies,
 	})
-	httpSrv := &http.Server{
-		Handler:           srv,
-		ReadHeaderTimeout: 2 * time.Second,
-		ReadTimeout:       5 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return cti3cx.Errorf(cti3cx.EUNAVAILABLE, "listen on %s: %v", cfg.Addr, err)
-	}
-	addr := ln.Addr().String()
-	log.Info("listening", "addr", addr, "schema", schema.LatestVersion(), "pool_size", cfg.PoolSize)
-	fmt.Fprintf(stdout, "cti3cx-api listening on http://%s\n", addr)
-
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- httpSrv.Serve(ln) }()
-
-	select {
-	case err := <-serveErr:
-		_ = srv.Close(context.Background())
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down: draining requests in flight", "timeout", cfg.ShutdownTimeout)
-	drainCtx, cancelDrain := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
-	defer cancelDrain()
-	shutdownErr := httpSrv.Shutdown(drainCtx)
-	if err := srv.Close(drainCtx); err != nil {
-		log.Warn("record tokens' last use", "err", err)
-	}
-	if shutdownErr != nil {
-		return fmt.Errorf("shutdown: %w", shutdownErr)
-	}
-	log.Info("stopped")
-	return nil
+	return serve(ctx, cfg, log, srv, stdout)
 }
 
 // openDB sizes the pool for the API and makes a dead server fail fast, so
@@ -257,4 +255,26 @@ func oneLine(err error) string {
 		}
 	}
 	return msg
+}
+
+// parsePrefixes reads a comma-separated list of addresses and CIDRs; an
+// address alone is its own /32 or /128.
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q: want an address or a CIDR such as 127.0.0.1/32", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }
