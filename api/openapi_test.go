@@ -9,7 +9,9 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cti3cx/cti3cx/api"
+	"github.com/cti3cx/cti3cx/loader/export"
 	"github.com/cti3cx/cti3cx/review"
+	"github.com/cti3cx/cti3cx/schema"
 )
 
 // jsonKeys lists a struct's JSON keys in field order.
@@ -57,13 +59,14 @@ func TestOpenAPIMatchesTypes(t *testing.T) {
 		t.Errorf("openapi %q", doc.OpenAPI)
 	}
 	for path, method := range map[string]string{"/cti3cx/consult-phone/{phone}": "get", "/cti3cx/end-call/{id}": "put",
-		"/cti3cx/normalize": "get"} {
+		"/cti3cx/normalize": "get", "/cti3cx/changes": "get"} {
 		if _, ok := doc.Paths[path][method]; !ok {
 			t.Errorf("%s %s missing", method, path)
 		}
 	}
 	schemas := doc.Components.Schemas
-	for name, typ := range map[string]any{"Contact": api.Contact{}, "EndCallRequest": api.EndCallRequest{}, "Reading": review.Reading{}} {
+	for name, typ := range map[string]any{"Contact": api.Contact{}, "EndCallRequest": api.EndCallRequest{}, "Reading": review.Reading{},
+		"ChangesPage": api.ChangesPage{}, "Change": api.Change{}, "RecordPhone": export.Phone{}} {
 		got := propertyNames(schemas[name].Properties)
 		if want := jsonKeys(typ); !slices.Equal(got, want) {
 			t.Errorf("%s properties %v, want %v", name, got, want)
@@ -90,13 +93,20 @@ func TestOpenAPIMatchesTypes(t *testing.T) {
 	for _, code := range []string{"200", "400", "401", "404", "503"} {
 		for path, ops := range doc.Paths {
 			for method, op := range ops {
-				if code == "404" && path == "/cti3cx/normalize" {
+				if code == "404" && (path == "/cti3cx/normalize" || path == "/cti3cx/changes") {
 					continue // nothing to find: an unknown tenant is a 401
 				}
 				if _, ok := op.Responses[code]; !ok {
 					t.Errorf("%s %s: no %s response", method, path, code)
 				}
 			}
+		}
+	}
+	// A change's record has the export's columns, then its phones.
+	for name, kind := range map[string]schema.Kind{"AccountRecord": schema.KindAccount, "ContactRecord": schema.KindContact} {
+		want := append(export.Columns(kind), "phones")
+		if got := propertyNames(schemas[name].Properties); !slices.Equal(got, want) || !slices.Equal(schemas[name].Required, want) {
+			t.Errorf("%s properties %v required %v, want %v", name, got, schemas[name].Required, want)
 		}
 	}
 	if _, ok := doc.Paths["/cti3cx/end-call/{id}"]["put"].Responses["422"]; !ok {

@@ -21,6 +21,9 @@ func (s *Server) routes() http.Handler {
 	for _, m := range endCallMethods {
 		s.handle(mux, m+" /cti3cx/end-call/{id}", s.readBody(s.withTenant(s.handleEndCall, schema.RolePBX)))
 	}
+	// The CRM integration's feed of changed records: the whole customer
+	// base, so a sync token only, never the PBX's.
+	s.handle(mux, "GET /cti3cx/changes", s.withTenant(s.handleChanges, schema.RoleSync))
 	s.handle(mux, "GET /cti3cx/normalize", s.withTenant(s.handleNormalize, schema.RolePBX, schema.RoleStaff))
 	// The review page for CRM staff, with its own sign-in (see review/).
 	s.review.Register(func(pattern string, h http.HandlerFunc) { s.handle(mux, pattern, h) })

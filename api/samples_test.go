@@ -274,7 +274,7 @@ func TestPostmanCollection(t *testing.T) {
 	if err := json.Unmarshal(raw, &col); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(col.Info.Schema, "v2.1.0") || len(col.Item) != 2 {
+	if !strings.Contains(col.Info.Schema, "v2.1.0") || len(col.Item) != 3 {
 		t.Fatalf("collection: %+v", col.Info)
 	}
 	for _, v := range col.Variable {
@@ -325,6 +325,33 @@ func TestPostmanCollection(t *testing.T) {
 				again, _ := json.Marshal(resp)
 				if string(again) != r.Body {
 					t.Errorf("example answer differs from the API's shape:\n%s\n%s", r.Body, again)
+				}
+			}
+		case "changes":
+			if hdr["token_crm"] != "{{syncToken}}" || it.Request.Method != "GET" ||
+				!strings.HasSuffix(it.Request.URL.Raw, "/cti3cx/changes?since={{since}}&limit=1000") {
+				t.Errorf("changes: %s %s %v", it.Request.Method, it.Request.URL.Raw, hdr)
+			}
+			if s := script("changes", "test"); !strings.Contains(s, "pm.collectionVariables.set('since', pm.response.json().next)") {
+				t.Errorf("changes does not keep next for the next run:\n%s", s)
+			}
+			for _, r := range it.Response {
+				var page struct {
+					Changes []map[string]json.RawMessage
+					Next    string
+				}
+				if err := json.Unmarshal([]byte(r.Body), &page); err != nil || len(page.Changes) == 0 || page.Next == "" {
+					t.Fatalf("changes example %q: %v", r.Body, err)
+				}
+				var keys []string
+				for k := range page.Changes[0] {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				want := jsonKeys(api.Change{})
+				slices.Sort(want)
+				if !slices.Equal(keys, want) {
+					t.Errorf("changes example keys %v, want %v", keys, want)
 				}
 			}
 		case "end-call":

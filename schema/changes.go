@@ -34,6 +34,7 @@ type RecordState struct {
 
 // StoredPhone is one phone of a record as an export shows it.
 type StoredPhone struct {
+	ID       int64 // the phone index row
 	Field    string
 	Position int
 	// Stored is the value as received: the staff fix if any, else the part
@@ -89,7 +90,7 @@ func (db *DB) ExportRecords(ctx context.Context, tenantID int64, kind Kind, f Ex
 	}
 	q := fmt.Sprintf(`
 		SELECT r.id, r.external_id, %s, r.email, r.deleted_at IS NOT NULL,
-			coalesce(p.field, ''), coalesce(p.position, -1), coalesce(p.override, nullif(p.input, ''), p.raw, ''),
+			coalesce(p.id, 0), coalesce(p.field, ''), coalesce(p.position, -1), coalesce(p.override, nullif(p.input, ''), p.raw, ''),
 			coalesce(p.e164, ''), coalesce(p.dial, ''), coalesce(p.extension, ''), coalesce(p.status, '')
 		FROM %s r LEFT JOIN phones p ON p.tenant_id = $1 AND p.%s = r.id
 		WHERE r.tenant_id = $1 AND %s
@@ -130,7 +131,7 @@ func scanRecords(rows pgx.Rows, kind Kind, fn func(*RecordState) error) error {
 		next.Kind = kind
 		if err := rows.Scan(&next.ID, &next.ExternalID, &next.Name, &next.TradeName, &next.TaxID, &next.FirstName,
 			&next.LastName, &next.AccountExternalID, &next.Company, &next.Email, &next.Deleted,
-			&p.Field, &p.Position, &p.Stored, &p.E164, &p.Dial, &p.Extension, &p.Status); err != nil {
+			&p.ID, &p.Field, &p.Position, &p.Stored, &p.E164, &p.Dial, &p.Extension, &p.Status); err != nil {
 			return err
 		}
 		if !have || next.ID != cur.ID {
