@@ -47,13 +47,15 @@ type csvReader struct {
 	endLine int // the line the last record ended on
 	header  []string
 	fmt     format
+	pending []pendingRecord // data records read while looking for the header
 }
 
 type csvOptions struct {
 	encoding  string // auto or a name
 	delimiter string // auto, ";", ",", "tab", "|"
 	headerRow int
-	maxRecord int64 // bytes of one record; 0 means DefaultMaxRecordBytes
+	maxRecord int64         // bytes of one record; 0 means DefaultMaxRecordBytes
+	header    headerOptions // noHeader and the mapping file's names; row is headerRow
 }
 
 // openCSV reads a delimited text file: it detects the encoding (BOM, UTF-8
@@ -100,11 +102,13 @@ func openCSV(name string, src io.ReadCloser, size int64, opt csvOptions) (*csvRe
 	c.r.Comma = delim
 	c.r.FieldsPerRecord = -1
 	c.r.LazyQuotes = true
-	return c, c.findHeader(opt.headerRow)
+	opt.header.row = opt.headerRow
+	return c, c.findHeader(opt.header)
 }
 
-func (c *csvReader) findHeader(want int) error {
-	h := headerFinder{want: want}
+func (c *csvReader) findHeader(opt headerOptions) error {
+	want := opt.row
+	h := headerFinder{headerOptions: opt}
 	for {
 		cells, err := c.read()
 		if errors.Is(err, io.EOF) {
@@ -113,6 +117,7 @@ func (c *csvReader) findHeader(want int) error {
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
+				h.offerBroken(pe.StartLine, cells, errMalformed(pe.Err.Error()))
 				continue
 			}
 			return c.readError(err)
@@ -122,13 +127,14 @@ func (c *csvReader) findHeader(want int) error {
 			break
 		}
 	}
-	header, _ := h.result()
+	header, at := h.result()
 	if header == nil {
 		if want > 0 {
 			return inputError(c.name, "--header-row %d: the file has fewer lines", want)
 		}
 		return inputError(c.name, "no header: the file has no data")
 	}
+	c.fmt.headerLine, c.pending = at, h.pending
 	if c.utf8 && !utf8.ValidString(strings.Join(header, "")) {
 		return inputError(c.name, "the header is not valid UTF-8: use --encoding")
 	}
@@ -146,6 +152,14 @@ func trimAll(cells []string) []string {
 func (c *csvReader) Header() []string { return c.header }
 
 func (c *csvReader) Next() (row, error) {
+	if len(c.pending) > 0 {
+		p := c.pending[0]
+		c.pending = c.pending[1:]
+		if p.err != nil {
+			return row{line: p.line, cells: padCopy(p.cells, len(c.header)), err: p.err}, nil
+		}
+		return c.row(p.line, p.cells), nil
+	}
 	for {
 		cells, err := c.read()
 		if errors.Is(err, io.EOF) {
@@ -162,18 +176,23 @@ func (c *csvReader) Next() (row, error) {
 		if isBlankRow(cells) {
 			continue
 		}
-		r := row{line: line}
-		r.cells, r.extra = pad(cells, len(c.header))
-		if c.utf8 {
-			for i, s := range r.cells {
-				if !utf8.ValidString(s) {
-					r.err = errEncoding(i)
-					break
-				}
+		return c.row(line, cells), nil
+	}
+}
+
+// row makes a data row of a record on line.
+func (c *csvReader) row(line int, cells []string) row {
+	r := row{line: line}
+	r.cells, r.extra = pad(cells, len(c.header))
+	if c.utf8 {
+		for i, s := range r.cells {
+			if !utf8.ValidString(s) {
+				r.err = errEncoding(i)
+				break
 			}
 		}
-		return r, nil
 	}
+	return r
 }
 
 // read is csv.Reader.Read that tells the record limiter where each record

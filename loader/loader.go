@@ -41,6 +41,7 @@ type Options struct {
 	Delimiter   string // auto (default), ";", ",", "tab", "|"
 	Sheet       string // XLSX sheet; the first when empty
 	HeaderRow   int    // 1-based line of the header; 0 detects it
+	NoHeader    bool   // CSV/XLSX: the first line is data; columns are named 1, 2, …
 
 	Mode           string  // upsert (default) or full
 	Force          bool    // full mode: delete past MaxDeleteShare
@@ -72,7 +73,8 @@ type Summary struct {
 	DryRun      bool
 	Outcome     string
 	Mapping     Mapping
-	Duplicates  int // earlier rows of a repeated id, superseded by the later one
+	Duplicates  int      // earlier rows of a repeated id, superseded by the later one
+	Notes       []string // what the implementer must know: lines not read as data, no data rows
 	RejectsPath string
 	Duration    time.Duration
 	schema.ImportCounts
@@ -163,11 +165,14 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		defer wd.Close()
 		opts.tmpDir = wd.path
 	}
-	src, f, name, err := openSource(ctx, opts, log)
+	src, f, name, err := openSource(ctx, opts, log, mf.names())
 	if err != nil {
 		return failed(err)
 	}
 	defer src.Close()
+	if opts.NoHeader && f.kind == FormatJSON {
+		return failed(cti3cx.Errorf(cti3cx.EINVALID, "%s: --no-header is for CSV and XLSX files: JSON records name their fields", name))
+	}
 
 	m, err := chooseMapping(name, src.Header(), opts, mf)
 	if opts.DryRun && opts.MappingOut != nil && m.Kind != "" {
@@ -176,7 +181,8 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	if err != nil {
 		return failed(err)
 	}
-	sum = Summary{RunID: run.ID, Kind: m.Kind, Source: name, Format: f.kind, Mode: opts.Mode, DryRun: opts.DryRun, Mapping: m}
+	sum = Summary{RunID: run.ID, Kind: m.Kind, Source: name, Format: f.kind, Mode: opts.Mode, DryRun: opts.DryRun, Mapping: m,
+		Notes: headerNotes(f, opts, m, mf)}
 	if run.ID == 0 {
 		run, err = db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: m.Kind, Source: name,
 			Mode: opts.Mode, DryRun: opts.DryRun})
@@ -231,6 +237,9 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	counts.RowsRead, counts.Rejected, counts.Warned = st.read, st.rejected, st.warned
 	counts.PhonesOK, counts.PhonesFixed, counts.PhonesInvalid = st.phones[0], st.phones[1], st.phones[2]
 	sum.ImportCounts, sum.Duplicates = counts, st.duplicates
+	if st.read == 0 && (txErr == nil || errors.Is(txErr, errDryRun)) {
+		sum.Notes = append(sum.Notes, "no data rows: the file has a header and nothing after it, so nothing was imported")
+	}
 	run.ImportCounts = counts
 	if p != nil && p.readFinished() {
 		run.SourceHash = src.Hash()
@@ -441,7 +450,8 @@ func rejectsPath(opts Options, f format) string {
 
 // openSource opens the file or feed and returns its reader, its format and
 // the name runs record.
-func openSource(ctx context.Context, opts Options, log *slog.Logger) (rowReader, format, string, error) {
+func openSource(ctx context.Context, opts Options, log *slog.Logger, named map[string]bool) (rowReader, format, string, error) {
+	hopt := headerOptions{noHeader: opts.NoHeader, named: named}
 	switch {
 	case opts.File != "" && opts.Feed != "":
 		return nil, format{}, "", cti3cx.Errorf(cti3cx.EINVALID, "give --file or --feed, not both")
@@ -454,7 +464,7 @@ func openSource(ctx context.Context, opts Options, log *slog.Logger) (rowReader,
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".xlsx", ".xlsm":
 		x, err := openXLSX(name, name, xlsxOptions{sheet: opts.Sheet, headerRow: opts.HeaderRow, unzipLimit: opts.UnzipLimit,
-			tmpDir: opts.tmpDir, limits: opts.Limits})
+			tmpDir: opts.tmpDir, limits: opts.Limits, header: hopt})
 		if err != nil {
 			return nil, format{}, "", err
 		}
@@ -483,7 +493,8 @@ func openSource(ctx context.Context, opts Options, log *slog.Logger) (rowReader,
 		}
 		in = f
 	}
-	c, err := openCSV(name, in, size, csvOptions{encoding: opts.Encoding, delimiter: opts.Delimiter, headerRow: opts.HeaderRow, maxRecord: opts.Limits.MaxRecordBytes})
+	c, err := openCSV(name, in, size, csvOptions{encoding: opts.Encoding, delimiter: opts.Delimiter, headerRow: opts.HeaderRow,
+		maxRecord: opts.Limits.MaxRecordBytes, header: hopt})
 	if err != nil {
 		in.Close()
 		return nil, format{}, "", err
@@ -528,7 +539,7 @@ func chooseMapping(name string, header []string, opts Options, mf *mappingFile) 
 		return Mapping{}, cti3cx.Errorf(cti3cx.EINVALID, "--kind %q: want accounts or contacts", kind)
 	}
 	if kind == "" {
-		if !looksLikeHeader(header) {
+		if !looksLikeHeader(header, mf.names()) {
 			return Mapping{}, inputError(name, "no recognizable column in the header (%s)", shortList(header))
 		}
 		return Mapping{}, inputError(name, "cannot tell accounts from contacts by the columns (%s): give --kind", shortList(header))
@@ -537,6 +548,12 @@ func chooseMapping(name string, header []string, opts Options, mf *mappingFile) 
 	if err != nil {
 		return m, err
 	}
+	if opts.Kind != "" || (mf != nil && mf.Kind != "") {
+		if cols, other := m.contradictingColumns(mf); len(cols) > 0 {
+			return m, inputError(name, "kind %s, but the columns %s are %s columns and would be dropped: give the right --kind, or map them in a mapping file (\"\" ignores a column)",
+				kind, strings.Join(cols, ", "), other)
+		}
+	}
 	if m.recognized() == 0 {
 		return m, inputError(name, "no recognizable column in the header (%s); write a mapping file (fields: %s)", shortList(header), targetsList(kind))
 	}
@@ -544,6 +561,34 @@ func chooseMapping(name string, header []string, opts Options, mf *mappingFile) 
 		return m, inputError(name, "no id column: none of the columns (%s) is the record's code; map one to external_id in a mapping file (--mapping; --dry-run prints one to start from)", shortList(header))
 	}
 	return m, nil
+}
+
+// headerNotes says which lines were not read as data because of the
+// header, so that no line is skipped silently.
+func headerNotes(f format, opts Options, m Mapping, mf *mappingFile) []string {
+	if f.kind == FormatJSON {
+		return nil
+	}
+	if opts.NoHeader {
+		return []string{fmt.Sprintf("no header (--no-header): every line is data; columns are named 1 to %d by position", len(m.Header))}
+	}
+	var notes []string
+	switch h := f.headerLine; {
+	case h == 2:
+		notes = append(notes, "line 1 skipped before the header (line 2)")
+	case h > 2:
+		notes = append(notes, fmt.Sprintf("lines 1–%d skipped before the header (line %d)", h-1, h))
+	}
+	if !looksLikeHeader(m.Header, nil) {
+		by := "the first line"
+		if opts.HeaderRow > 0 {
+			by = "--header-row"
+		} else if mf != nil {
+			by = "the mapping file"
+		}
+		notes = append(notes, fmt.Sprintf("line %d is the header (chosen by %s), though no cell of it is a known column name: if it is data, import with --no-header", f.headerLine, by))
+	}
+	return notes
 }
 
 func shortList(h []string) string {

@@ -177,6 +177,22 @@ func columnNames(header []string) []string {
 	return out
 }
 
+// names are the columns the mapping file lists, in headerKey form, so that
+// a header made of them is found even when no alias knows them.
+func (mf *mappingFile) names() map[string]bool {
+	if mf == nil {
+		return nil
+	}
+	out := map[string]bool{}
+	for col := range mf.Columns {
+		name, _, _ := strings.Cut(col, "#")
+		if k := headerKey(name); strings.Trim(k, "0123456789") != "" { // "22" names a position (--no-header)
+			out[k] = true
+		}
+	}
+	return out
+}
+
 // LoadMappingFile reads a JSON or YAML mapping file.
 func loadMappingFile(path string) (mappingFile, error) {
 	var mf mappingFile
@@ -466,6 +482,32 @@ func (m Mapping) checkDDDFields(names []string) error {
 		seen[f] = i
 	}
 	return nil
+}
+
+// contradictingColumns lists the unmapped columns that are distinctive of
+// the other kind ("Razão Social" in a contacts import, "Sobrenome" in an
+// accounts one) and that the mapping file does not list: importing with
+// this kind would silently drop them.
+func (m Mapping) contradictingColumns(mf *mappingFile) ([]string, string) {
+	other, aliases := KindContacts, contactAliases
+	if m.Kind == KindContacts {
+		other, aliases = KindAccounts, accountAliases
+	}
+	listed := mf.names()
+	names := columnNames(m.Header)
+	var cols []string
+	for i, h := range m.Header {
+		k := headerKey(h)
+		if mf != nil {
+			if _, ok := mf.Columns[names[i]]; ok || listed[k] {
+				continue
+			}
+		}
+		if a, ok := aliases[k]; ok && a.distinctive && m.Targets[i] == TargetIgnore {
+			cols = append(cols, names[i])
+		}
+	}
+	return cols, other
 }
 
 // has tells whether some column feeds target.

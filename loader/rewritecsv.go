@@ -123,7 +123,7 @@ func (c *csvRewrite) run(ctx context.Context, profile normalize.Profile, opts Re
 // copyToHeader copies the records above the header and returns the
 // header's cells, trimmed; the header record itself is left in c.raw.
 func (c *csvRewrite) copyToHeader(want int) ([]string, error) {
-	h := headerFinder{want: want}
+	h := headerFinder{headerOptions: headerOptions{row: want}}
 	// The header is known only once a record looks like one, and the
 	// records before it must be copied first: keep them until then (at
 	// most headerScanLimit records, or want lines).

@@ -44,6 +44,9 @@ type format struct {
 	encoding  string // canonical name, e.g. utf-8, windows-1252
 	bom       bool
 	sheet     string
+	// headerLine is the header's line (CSV) or row (XLSX); 0 when the
+	// source has none (--no-header, JSON).
+	headerLine int
 }
 
 // inputError is a one-line, exit-code-2 error naming the input and the cause.

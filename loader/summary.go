@@ -33,6 +33,9 @@ func (s Summary) WriteTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, n := range s.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
 	if s.RejectsPath != "" {
 		fmt.Fprintf(w, "rejected rows, warnings (importada = sim) and duplicates written to %s\n", s.RejectsPath)
 	}

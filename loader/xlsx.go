@@ -36,12 +36,14 @@ type xlsxReader struct {
 	header []string
 	// headerAt is the header's row.
 	headerAt int
+	pending  []pendingRecord // data rows read while looking for the header
 	fmt      format
 }
 
 type xlsxOptions struct {
 	sheet      string
 	headerRow  int
+	header     headerOptions // noHeader and the mapping file's names; row is headerRow
 	unzipLimit int64
 	tmpDir     string // where excelize unpacks a large sheet; "" is the system's
 	limits     Limits
@@ -84,7 +86,8 @@ func openXLSX(name, path string, opt xlsxOptions) (*xlsxReader, error) {
 		f.Close()
 		return nil, inputError(name, "sheet %q: %v", sheet, err)
 	}
-	if err := x.findHeader(opt.headerRow, sheet); err != nil {
+	opt.header.row = opt.headerRow
+	if err := x.findHeader(opt.header, sheet); err != nil {
 		x.Close()
 		return nil, err
 	}
@@ -165,8 +168,9 @@ func checkBomb(name string, f *os.File, limit int64, lim Limits) error {
 	return nil
 }
 
-func (x *xlsxReader) findHeader(want int, sheet string) error {
-	h := headerFinder{want: want}
+func (x *xlsxReader) findHeader(opt headerOptions, sheet string) error {
+	want := opt.row
+	h := headerFinder{headerOptions: opt}
 	for {
 		cells, err := x.next()
 		if errors.Is(err, io.EOF) {
@@ -186,7 +190,8 @@ func (x *xlsxReader) findHeader(want int, sheet string) error {
 		}
 		return inputError(x.name, "sheet %q is empty", sheet)
 	}
-	x.header, x.headerAt = header, at
+	x.header, x.headerAt, x.pending = header, at, h.pending
+	x.fmt.headerLine = at
 	return nil
 }
 
@@ -208,6 +213,13 @@ func (x *xlsxReader) next() ([]string, error) {
 func (x *xlsxReader) Header() []string { return x.header }
 
 func (x *xlsxReader) Next() (row, error) {
+	if len(x.pending) > 0 {
+		p := x.pending[0]
+		x.pending = x.pending[1:]
+		r := row{line: p.line}
+		r.cells, r.extra = pad(p.cells, len(x.header))
+		return r, nil
+	}
 	for {
 		cells, err := x.next()
 		if err != nil {

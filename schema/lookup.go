@@ -62,7 +62,7 @@ type Owner struct {
 	FirstName  string // the account's display name for an account
 	LastName   string
 	Email      string
-	Company    string // linked account's display name, else the contact's free text
+	Company    string // linked account's display name, else the contact's free text, else an unlinked Empresa
 	// Phones are the owner's numbers at position 0 of the four fields that
 	// 3CX's contact has slots for.
 	Phones []OwnerPhone
@@ -79,7 +79,9 @@ const ownerSelect = `
 		coalesce(c.first_name, coalesce(nullif(a.trade_name, ''), a.name)) AS first_name,
 		coalesce(c.last_name, '') AS last_name,
 		coalesce(c.email, a.email) AS email,
-		CASE WHEN c.id IS NOT NULL THEN coalesce(nullif(ca.trade_name, ''), nullif(ca.name, ''), c.company)
+		CASE WHEN c.id IS NOT NULL THEN coalesce(nullif(ca.trade_name, ''), nullif(ca.name, ''), nullif(c.company, ''),
+				-- an Empresa that is no account's code is the company's name
+				CASE WHEN c.account_id IS NULL THEN c.account_external_id END, '')
 			ELSE coalesce(nullif(a.trade_name, ''), a.name) END AS company,
 		coalesce(cp.phones, ap.phones) AS phones
 	FROM phones p

@@ -49,6 +49,7 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	fs.StringVar(&opts.Delimiter, "delimiter", "auto", "CSV delimiter: auto, ';', ',', tab or '|'")
 	fs.StringVar(&opts.Sheet, "sheet", "", "XLSX sheet (default: the first)")
 	fs.IntVar(&opts.HeaderRow, "header-row", 0, "line (CSV) or row (XLSX) of the header, 1-based (default: detected)")
+	fs.BoolVar(&opts.NoHeader, "no-header", false, "CSV/XLSX without a header: the first line is data, columns are named 1, 2, … (in --dry-run and mapping files)")
 	fs.StringVar(&opts.Mode, "mode", loader.ModeUpsert, "upsert, or full: also soft-delete records absent from the input")
 	fs.BoolVar(&opts.Force, "force", false, "--mode full: delete even when more than half of the active records would go")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "do everything, print the mapping (stdout) and the summary (stderr), then roll back")
@@ -78,6 +79,9 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	if slug == "" {
 		return usageError(errors.New("import: --tenant is required"))
 	}
+	if opts.NoHeader && (opts.HeaderRow > 0 || rewriteOut != "") {
+		return usageError(errors.New("import: --no-header goes with neither --header-row nor --rewrite"))
+	}
 	if opts.File == "" && opts.Feed == "" {
 		return usageError(errors.New("import: give --file or --feed"))
 	}
@@ -106,6 +110,11 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 			out = app.Stderr
 		}
 		writeSummary(out, sum)
+		if !opts.DryRun {
+			for _, n := range sum.Notes { // the summary is on stdout: tell stderr too
+				fmt.Fprintf(app.Stderr, "import: %s: %s\n", sum.Source, n)
+			}
+		}
 	}
 	if err != nil || rewriteOut == "" {
 		return err
