@@ -45,10 +45,11 @@ demo: build ## throwaway database, migrate, load samples/, start the API, consul
 run-api: build ## start the API on :8080 against DATABASE_URL
 	$(BIN)/cti3cx-api
 
-review-files: ## write the files staff get into review/ and render them with LibreOffice as PNGs (review/png)
-	rm -rf review && mkdir -p review
-	CTI3CX_REVIEW_DIR=$(CURDIR)/review $(GO) test -count=1 -run '^TestReviewFiles$$' ./cmd/cti3cx-loader/
-	scripts/review-files review
+REVIEW_FILES := tmp/review-files
+review-files: ## write the files staff get into tmp/review-files and render them with LibreOffice as PNGs (its png/)
+	rm -rf $(REVIEW_FILES) && mkdir -p $(REVIEW_FILES)
+	CTI3CX_REVIEW_DIR=$(CURDIR)/$(REVIEW_FILES) $(GO) test -count=1 -run '^TestReviewFiles$$' ./cmd/cti3cx-loader/
+	scripts/review-files $(REVIEW_FILES)
 
 clean: ## remove build output
 	rm -rf $(BIN)

@@ -82,7 +82,20 @@ func (w *rejectsWriter) open() error {
 			return err
 		}
 		w.sw = sw
-		return w.xlsxRow(append(append([]string{}, w.header...), rejectColumns...))
+		header := append(append([]string{}, w.header...), rejectColumns...)
+		for i, h := range header {
+			width := min(max(float64(len(h))+4, 14), 30)
+			if i == len(header)-2 { // mensagem
+				width = 60
+			}
+			if err := sw.SetColWidth(i+1, i+1, width); err != nil {
+				return err
+			}
+		}
+		if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+			return err
+		}
+		return w.xlsxRow(header)
 	}
 	f, err := office.Create(w.path)
 	if err != nil {
@@ -107,14 +120,20 @@ func (w *rejectsWriter) open() error {
 	return w.csvRow(append(append([]string{}, w.header...), rejectColumns...))
 }
 
-// csvRow writes a rejected row through office.Neutralize, so that no cell
-// is evaluated when staff open the file to fix it. The cells are otherwise
-// as read, for the file to be imported again; a re-import keeps the
-// apostrophe put before a formula character (normalize reads '+55 ... as
-// +55 ...).
+// csvRow writes a rejected row for staff to fix in a spreadsheet and import
+// again. The row's own cells go through office.Text: none is evaluated, and
+// ids and numbers stay text (0512 would come back from Excel as 512, a
+// different record); the import trims the tab, and keeps the apostrophe put
+// before a formula character (normalize reads '+55 ... as +55 ...). The
+// columns added after them (linha, codigo_erro, ...) are only neutralised:
+// linha stays a number.
 func (w *rejectsWriter) csvRow(cells []string) error {
 	for i, c := range cells {
-		cells[i] = office.Neutralize(c)
+		if i < len(w.header) {
+			cells[i] = office.Text(c)
+		} else {
+			cells[i] = office.Neutralize(c)
+		}
 	}
 	return w.csv.Write(cells)
 }

@@ -74,7 +74,7 @@ func TestImportEmailCellsNeverRejectTheRow(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := string(rej)
-	if !strings.Contains(text, "M-7;Museu M-7;contato(arroba)museu.org.br;(47) 3422-5570;8;invalid_email;") ||
+	if !strings.Contains(text, "M-7;Museu M-7;contato(arroba)museu.org.br;\"\t(47) 3422-5570\";8;invalid_email;") ||
 		!strings.Contains(text, "importada") || strings.Count(text, ";sim\r\n") != 4 {
 		t.Fatalf("rejects file:\n%s", text)
 	}

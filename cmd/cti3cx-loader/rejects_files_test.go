@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,8 @@ func TestRejectsFilesNeverEvaluateAndAreReadable(t *testing.T) {
 	src := filepath.Join(e.dir, "contas.csv")
 	csv := "Código;Razão Social;Telefone;E-mail\r\n" +
 		"A-1;\"=HYPERLINK(\"\"http://x.invalid\"\";\"\"clique\"\")\";(47) 3333-4444;x@\r\n" +
-		"A-2;Boa;(47) 3333-4445;ok@example.com\r\n"
+		"A-2;Boa;(47) 3333-4445;ok@example.com\r\n" +
+		"0512;Padaria;0512;padaria@\r\n"
 	if err := os.WriteFile(src, []byte(csv), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -31,6 +33,19 @@ func TestRejectsFilesNeverEvaluateAndAreReadable(t *testing.T) {
 	}
 	if fi, _ := os.Stat(rej); fi.Mode().Perm() != 0o644 {
 		t.Errorf("rejects CSV mode %v, want 0644", fi.Mode())
+	}
+	// Ids and numbers stay text in a spreadsheet (a tab before them), linha
+	// stays a number, and the rejects file imports again with the same ids.
+	if !strings.Contains(string(data), "\"\t0512\";Padaria;\"\t0512\";padaria@;4;") {
+		t.Errorf("rejects CSV does not keep 0512 as text:\n%s", data)
+	}
+	again := filepath.Join(e.dir, "de-novo.csv")
+	if err := os.WriteFile(again, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.imp("--file", again)
+	if a, err := e.db.AccountByExternalID(context.Background(), e.tenant.ID, "0512"); err != nil || a.Name != "Padaria" {
+		t.Errorf("re-imported rejects: account 0512 = %+v (%v)", a, err)
 	}
 
 	book := excelize.NewFile()

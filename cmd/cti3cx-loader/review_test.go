@@ -17,14 +17,15 @@ import (
 // reviewAccounts are CRM rows that go wrong in a spreadsheet: formulas in
 // names, ids and numbers with leading zeros or 18 digits, long names, a cell
 // with several numbers.
-const reviewAccounts = "Código;Razão Social;Nome Fantasia;Telefone;Celular\r\n" +
-	"A-001;\"=HYPERLINK(\"\"http://exemplo.invalid\"\";\"\"clique\"\")\";;(20) 3333-4444;\r\n" +
-	"0512;Padaria Pão Quente 0512 Ltda;Pão Quente;0512;\r\n" +
-	"965721792947377000;Transportes Açaí S.A.;Açaí Log;965721792947377000;\r\n" +
-	"A-004;-Sem nome-;;não tem;\r\n" +
-	"A-005;Loja do Zé;;;8765-4321\r\n" +
-	"A-006;@Empresa Arroba;;+55 47 3333;\r\n" +
-	"A-007;Comércio de Materiais de Construção Irmãos Albuquerque e Filhos Ltda;Albuquerque Materiais;(47) 3333-4444 / (47) 3333-5555 / 9999;(47) 99988-7766\r\n"
+const reviewAccounts = "Código;Razão Social;Nome Fantasia;Telefone;Celular;E-mail\r\n" +
+	"A-001;\"=HYPERLINK(\"\"http://exemplo.invalid\"\";\"\"clique\"\")\";;(20) 3333-4444;;\r\n" +
+	"0512;Padaria Pão Quente 0512 Ltda;Pão Quente;0512;;padaria@\r\n" +
+	"965721792947377000;Transportes Açaí S.A.;Açaí Log;965721792947377000;;\r\n" +
+	"A-004;-Sem nome-;;não tem;;\r\n" +
+	"A-005;Loja do Zé;;;8765-4321;\r\n" +
+	"A-006;@Empresa Arroba;;+55 47 3333;;\r\n" +
+	"A-007;Comércio de Materiais de Construção Irmãos Albuquerque e Filhos Ltda;Albuquerque Materiais;(47) 3333-4444 / (47) 3333-5555 / 9999;(47) 99988-7766;\r\n" +
+	";Sem código Ltda;;(47) 3333-1111;;\r\n"
 
 // TestReviewFiles writes the files staff get (report XLSX and CSV, fix
 // results, calls export) into $CTI3CX_REVIEW_DIR, through the CLI, for
@@ -44,7 +45,17 @@ func TestReviewFiles(t *testing.T) {
 	if err := os.WriteFile(src, []byte("\uFEFF"+reviewAccounts), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c.run("", "import", "--tenant", "acme", "--kind", "accounts", "--file", src) // rows with invalid numbers exit non-zero by design
+	// A row without an id is rejected, one with a bad e-mail warned: both go
+	// to the rejects file staff open.
+	c.run("", "import", "--tenant", "acme", "--kind", "accounts", "--file", src, "--rejects", filepath.Join(dir, "contas.rejeitados.csv"))
+	book := excelize.NewFile()
+	_ = book.SetSheetRow("Sheet1", "A1", &[]any{"Código", "Razão Social", "Telefone", "E-mail"})
+	_ = book.SetSheetRow("Sheet1", "A2", &[]any{"0099", "=1+1", "(47) 3333-2222", "x@"})
+	xsrc := filepath.Join(t.TempDir(), "contas.xlsx")
+	if err := book.SaveAs(xsrc); err != nil {
+		t.Fatal(err)
+	}
+	c.run("", "import", "--tenant", "acme", "--kind", "accounts", "--file", xsrc, "--rejects", filepath.Join(dir, "contas.rejeitados.xlsx"))
 	xlsx := filepath.Join(dir, "relatorio.xlsx")
 	c.ok("report", "--tenant", "acme", "--out", xlsx)
 	c.ok("report", "--tenant", "acme", "--out", filepath.Join(dir, "relatorio.csv"))
