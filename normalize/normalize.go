@@ -82,8 +82,16 @@ func (p *Profile) appendSegment(dst []Result, base int, work string, next int, s
 		prev = &dst[len(dst)-1]
 	}
 	if s.n == 0 {
-		if s.hasExt() && prev != nil && prev.Extension != "" { // "… ramal 10 / ramal 11"
+		switch {
+		case !s.hasExt() || prev == nil:
+		case prev.Extension != "": // "… ramal 10 / ramal 11"
 			moreExtensions(prev, work[s.extS:max(s.extE, s.moreE)])
+		default: // "(11) 3333-4444 / ramal 11"
+			prev.Extension = work[s.extS:s.extE]
+			prev.Reasons |= Reasons(ExtensionSplit)
+			if s.moreE > s.moreS {
+				moreExtensions(prev, work[s.moreS:s.moreE])
+			}
 		}
 		return dst, true // words or fillers between numbers
 	}

@@ -53,6 +53,8 @@ var trapVectors = []vector{
 	{in: "(11) 3555-1200 (Ramais 210 e 215)", want: []w{ok("+551135551200", "001135551200", TypeFixed, "extension_split", "more_extensions").withExt("210")}},
 	{in: "(11) 3555-1200 ramal 12 ou 13", want: []w{ok("+551135551200", "001135551200", TypeFixed, "extension_split", "more_extensions").withExt("12")}},
 	{in: "3555-1200 ramais 10, 11 e 12", want: []w{fixed("+554735551200", "004735551200", TypeFixed, "added_default_ddd", "extension_split", "more_extensions").withExt("10")}},
+	{in: "(11) 3555-1200 / ramal 12 e 13", want: []w{ok("+551135551200", "001135551200", TypeFixed, "extension_split", "more_extensions").withExt("12")}},
+	{in: "(11) 3555-1200 / ramal 12", want: []w{ok("+551135551200", "001135551200", TypeFixed, "extension_split").withExt("12")}},
 	{in: "(11) 3555-1200 ramal 12 / 3555-1201", want: []w{
 		ok("+551135551200", "001135551200", TypeFixed, "extension_split", "multiple_numbers").withExt("12"),
 		fixed("+551135551201", "001135551201", TypeFixed, "ddd_from_cell", "multiple_numbers")}},
