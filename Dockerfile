@@ -1,7 +1,7 @@
 # Both binaries, static, in a minimal non-root image.
 #   docker build -t cti3cx .
-#   docker run --rm -e DATABASE_URL=postgres://... cti3cx-loader migrate
-#   docker run --rm -p 8080:8080 -e DATABASE_URL=postgres://... cti3cx            (the API)
+#   docker run --rm --entrypoint cti3cx-loader -e DATABASE_URL=postgres://... cti3cx migrate   (the loader)
+#   docker run --rm -p 8080:8080 -e DATABASE_URL=postgres://... cti3cx                         (the API)
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./

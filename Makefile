@@ -8,6 +8,8 @@ PKGS    := ./...
 # fixed in 1.27). Minimization is capped by count for the same reason.
 FUZZTIME ?= 100000x
 FUZZMINIMIZE ?= 100x
+# staticcheck runs through `go run pkg@version`: pinned, nothing to install.
+STATICCHECK ?= v0.8.2
 
 .PHONY: help build test fuzz bench lint demo run-api review-files clean
 
@@ -35,9 +37,11 @@ bench: ## measure every speed target: normalize, test databases, imports, API lo
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=60m ./loader/
 	$(GO) test -run='^$$' -bench=BenchmarkRevalidate -benchtime=1x -timeout=60m ./loader/revalidate/
 
-lint: ## go vet and a gofmt check
+lint: ## go vet, a gofmt check, go mod tidy -diff and staticcheck (pinned)
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) mod tidy -diff
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) $(PKGS)
 
 demo: build ## throwaway database, migrate, load samples/, start the API, consult-phone and end-call
 	$(GO) run ./cmd/cti3cx-demo

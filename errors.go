@@ -1,5 +1,7 @@
 // Package cti3cx holds what every part of the product shares: the error type
-// whose codes the edges (CLI exit codes, HTTP statuses) are mapped from.
+// whose codes the edges map, each once: HTTPStatus (below) for the two HTTP
+// edges, api and the review pages it serves; the exit codes of both binaries
+// in cmd/internal/cli.
 //
 // The work itself lives in sub-packages: normalize (phone numbers), schema
 // (PostgreSQL), loader (imports, revalidation, reports) and api (3CX's HTTP
@@ -12,8 +14,8 @@ import (
 	"net/http"
 )
 
-// Error codes. Each edge maps them once: the CLI to exit codes, the API to
-// HTTP statuses. Anything without a code is internal.
+// Error codes. Each edge maps them once (HTTPStatus for api and review;
+// cmd/internal/cli for exit codes). Anything without a code is internal.
 const (
 	EINVALID      = "invalid"
 	ENOTFOUND     = "not_found"
@@ -82,20 +84,9 @@ func ErrorMessage(err error) string {
 	return "internal error"
 }
 
-// ExitCode maps an error to the CLI's exit codes: 0 ok, 2 bad usage or bad
-// input, 1 any other failure.
-func ExitCode(err error) int {
-	switch ErrorCode(err) {
-	case "":
-		return 0
-	case EINVALID:
-		return 2
-	default:
-		return 1
-	}
-}
-
-// HTTPStatus maps an error to the API's HTTP status.
+// HTTPStatus maps an error to an HTTP status, for the product's two HTTP
+// edges (api for 3CX and the CRM, review for staff): both answer the same
+// status for the same code. The CLI's exit codes are cmd/internal/cli's.
 func HTTPStatus(err error) int {
 	switch ErrorCode(err) {
 	case "":

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"testing"
 
 	"github.com/cti3cx/cti3cx"
@@ -17,16 +16,14 @@ func TestErrorMapping(t *testing.T) {
 		err     error
 		code    string
 		message string
-		exit    int
-		status  int
 		wrapsFS bool
 	}{
-		{"nil", nil, "", "", 0, http.StatusOK, false},
-		{"invalid", cti3cx.Errorf(cti3cx.EINVALID, "row %d: bad", 3), cti3cx.EINVALID, "row 3: bad", 2, http.StatusBadRequest, false},
-		{"not found wraps", cti3cx.Errorf(cti3cx.ENOTFOUND, "file x: %w", cause), cti3cx.ENOTFOUND, "file x: file does not exist", 1, http.StatusNotFound, true},
-		{"wrapped again", fmt.Errorf("ctx: %w", cti3cx.Errorf(cti3cx.EUNAUTHORIZED, "bad token")), cti3cx.EUNAUTHORIZED, "bad token", 1, http.StatusUnauthorized, false},
-		{"plain error is internal and hidden", errors.New("pq: syntax error at SELECT"), cti3cx.EINTERNAL, "internal error", 1, http.StatusInternalServerError, false},
-		{"unavailable", cti3cx.Errorf(cti3cx.EUNAVAILABLE, "database unavailable"), cti3cx.EUNAVAILABLE, "database unavailable", 1, http.StatusServiceUnavailable, false},
+		{"nil", nil, "", "", false},
+		{"invalid", cti3cx.Errorf(cti3cx.EINVALID, "row %d: bad", 3), cti3cx.EINVALID, "row 3: bad", false},
+		{"not found wraps", cti3cx.Errorf(cti3cx.ENOTFOUND, "file x: %w", cause), cti3cx.ENOTFOUND, "file x: file does not exist", true},
+		{"wrapped again", fmt.Errorf("ctx: %w", cti3cx.Errorf(cti3cx.EUNAUTHORIZED, "bad token")), cti3cx.EUNAUTHORIZED, "bad token", false},
+		{"plain error is internal and hidden", errors.New("pq: syntax error at SELECT"), cti3cx.EINTERNAL, "internal error", false},
+		{"unavailable", cti3cx.Errorf(cti3cx.EUNAVAILABLE, "database unavailable"), cti3cx.EUNAVAILABLE, "database unavailable", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,12 +32,6 @@ func TestErrorMapping(t *testing.T) {
 			}
 			if got := cti3cx.ErrorMessage(tt.err); got != tt.message {
 				t.Errorf("message = %q, want %q", got, tt.message)
-			}
-			if got := cti3cx.ExitCode(tt.err); got != tt.exit {
-				t.Errorf("exit = %d, want %d", got, tt.exit)
-			}
-			if got := cti3cx.HTTPStatus(tt.err); got != tt.status {
-				t.Errorf("status = %d, want %d", got, tt.status)
 			}
 			if got := errors.Is(tt.err, fs.ErrNotExist); got != tt.wrapsFS {
 				t.Errorf("errors.Is(fs.ErrNotExist) = %v, want %v", got, tt.wrapsFS)

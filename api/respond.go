@@ -103,7 +103,7 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.db.CheckCurrent(ctx); err != nil {
 		status := http.StatusServiceUnavailable
 		msg := cti3cx.ErrorMessage(err)
-		if cti3cx.ErrorCode(err) != cti3cx.EINVALID {
+		if cti3cx.ErrorCode(err) != cti3cx.ECONFLICT {
 			msg = errUnavailable.Message
 		}
 		s.log.Warn("not ready", "err", err)

@@ -80,7 +80,7 @@ type Summary struct {
 	schema.ImportCounts
 }
 
-// errAbort and errDryRun roll the transaction back on purpose.
+// errDryRun and *abortError roll the transaction back on purpose.
 var errDryRun = errors.New("dry run")
 
 type abortError struct {

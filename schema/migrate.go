@@ -122,8 +122,9 @@ func appliedVersion(ctx context.Context, q interface {
 	return v, nil
 }
 
-// CheckCurrent returns an EINVALID error when the database's schema is older
-// (or newer) than this binary's, so that a server refuses to start on it.
+// CheckCurrent returns an ECONFLICT error when the database's schema is older
+// (or newer) than this binary's, so that a server refuses to start on it. It
+// is the database's state, not the operator's input: the binaries exit 1.
 func (db *DB) CheckCurrent(ctx context.Context) error {
 	v, err := appliedVersion(ctx, db.Pool)
 	if err != nil {
@@ -132,9 +133,9 @@ func (db *DB) CheckCurrent(ctx context.Context) error {
 	want := LatestVersion()
 	switch {
 	case v < want:
-		return cti3cx.Errorf(cti3cx.EINVALID, "database schema is at version %d but this binary needs version %d: run `cti3cx-loader migrate` first", v, want)
+		return cti3cx.Errorf(cti3cx.ECONFLICT, "database schema is at version %d but this binary needs version %d: run `cti3cx-loader migrate` first", v, want)
 	case v > want:
-		return cti3cx.Errorf(cti3cx.EINVALID, "database schema is at version %d, newer than this binary's %d: upgrade the binary", v, want)
+		return cti3cx.Errorf(cti3cx.ECONFLICT, "database schema is at version %d, newer than this binary's %d: upgrade the binary", v, want)
 	}
 	return nil
 }

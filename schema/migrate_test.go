@@ -94,8 +94,8 @@ func TestCheckCurrentRefusesOldSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := db.CheckCurrent(ctx)
-	if cti3cx.ErrorCode(err) != cti3cx.EINVALID {
-		t.Fatalf("CheckCurrent on an old schema = %v, want EINVALID", err)
+	if cti3cx.ErrorCode(err) != cti3cx.ECONFLICT {
+		t.Fatalf("CheckCurrent on an old schema = %v, want ECONFLICT", err)
 	}
 	t.Log(err)
 }

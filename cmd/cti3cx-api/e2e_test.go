@@ -21,6 +21,7 @@ import (
 
 	"github.com/cti3cx/cti3cx/api"
 	"github.com/cti3cx/cti3cx/api/apitest"
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/schema"
 	"github.com/cti3cx/cti3cx/schema/schematest"
 )
@@ -528,11 +529,14 @@ func TestRunUsage(t *testing.T) {
 		{[]string{"--pool-size", "0"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "--pool-size"},
 		{nil, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x", "CTI3CX_REQUEST_TIMEOUT": "soon"}, "CTI3CX_REQUEST_TIMEOUT"},
 		{[]string{"extra"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "unexpected argument"},
+		// The loader exits 2 on the same URL (TestBadDatabaseURLExitCode there).
+		{nil, map[string]string{"DATABASE_URL": "postgres://u:hunter2@host:port/db"}, "invalid DATABASE_URL"},
+		{[]string{"--log-format", "xml"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "--log-format"},
 	} {
 		var out, errb bytes.Buffer
 		err := run(context.Background(), tc.args, func(k string) string { return tc.env[k] }, &out, &errb)
-		if exitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v %v: got %v (exit %d), want usage error about %s", tc.args, tc.env, err, exitCode(err), tc.want)
+		if cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v %v: got %v (exit %d), want usage error about %s", tc.args, tc.env, err, cli.ExitCode(err), tc.want)
 		}
 	}
 	// A database that does not answer is a failure, not a usage error.
@@ -542,7 +546,7 @@ func TestRunUsage(t *testing.T) {
 		}
 		return ""
 	}, io.Discard, io.Discard)
-	if err == nil || exitCode(err) != 1 || !strings.Contains(oneLine(err), "cannot connect") {
+	if err == nil || cli.ExitCode(err) != 1 || !strings.Contains(cli.ErrorLine(err), "cannot connect") {
 		t.Errorf("dead database: %v", err)
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/api"
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
@@ -26,7 +27,7 @@ func serve(ctx context.Context, cfg config, log *slog.Logger, srv *api.Server, s
 	if cfg.TLSCert != "" {
 		var err error
 		if certs, err = newCertReloader(cfg.TLSCert, cfg.TLSKey); err != nil {
-			return usagef("%v", err)
+			return cli.Usagef("%v", err)
 		}
 	}
 	raw, err := net.Listen("tcp", cfg.Addr)

@@ -8,25 +8,19 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/schema"
 )
 
-func init() {
-	register("migrate", "create the database if needed and apply pending migrations", cmdMigrate)
-	register("tenant", "add, list or change tenants (add|list|set)", cmdTenant)
-	register("token", "issue, list or revoke a tenant's API tokens (issue|list|revoke)", cmdToken)
-}
-
 func cmdMigrate(ctx context.Context, app *App, args []string) error {
 	fs := app.flagSet("migrate", "", "Creates the database named in DATABASE_URL if it does not exist, then applies the embedded migrations in order, each in its own transaction, under an advisory lock (concurrent runs are safe).")
-	if _, err := parseArgs(fs, args); err != nil {
+	if _, err := fs.ParseAll(args); err != nil {
 		return err
 	}
-	url, err := app.databaseURL()
-	if err != nil {
+	if err := app.RequireDatabase(); err != nil {
 		return err
 	}
-	applied, err := schema.MigrateURL(ctx, url, app.Logger())
+	applied, err := schema.MigrateURL(ctx, app.DatabaseURL, app.Logger())
 	if err != nil {
 		return err
 	}
@@ -35,32 +29,82 @@ func cmdMigrate(ctx context.Context, app *App, args []string) error {
 }
 
 func cmdTenant(ctx context.Context, app *App, args []string) error {
-	return dispatchSub(ctx, app, "tenant", "tenant add SLUG [flags] | tenant list | tenant set SLUG [flags]",
-		map[string]commandFunc{"add": tenantAdd, "list": tenantList, "set": tenantSet}, args)
+	return app.dispatchSub(ctx, "tenant", []command{
+		{"add", "add a tenant: tenant add SLUG [flags]", tenantAdd},
+		{"list", "list the tenants and their settings", tenantList},
+		{"set", "change a tenant's settings: tenant set SLUG [flags]", tenantSet},
+	}, args)
 }
 
 // tenantFlags binds the flags shared by tenant add and tenant set.
-func tenantFlags(fs *flag.FlagSet, t *schema.Tenant) {
+func tenantFlags(fs *cli.Flags, t *schema.Tenant, feed *schema.FeedSettings) {
 	fs.StringVar(&t.Name, "name", t.Name, "display name")
 	fs.StringVar(&t.DefaultDDD, "ddd", t.DefaultDDD, "default DDD (area code) for numbers written without one, e.g. 47")
-	fs.StringVar(&t.DialFormat, "dial-format", t.DialFormat, "3CX dial format: a preset name or a template (see README); empty for the default 00+DDD+number")
+	fs.StringVar(&t.DialFormat, "dial-format", t.DialFormat, "3CX dial format: a preset name or a template (see docs/normalize.md); empty for the default 00+DDD+number")
 	fs.StringVar(&t.ContactURL, "contact-url", t.ContactURL, "URL template for consult-phone's url field, e.g. https://crm.example/contact/{id}")
 	fs.BoolVar(&t.Settings.PlaceholderUnknown, "placeholder-unknown", t.Settings.PlaceholderUnknown, "answer unknown callers with a placeholder contact so their calls are journaled")
 	fs.StringVar(&t.Settings.UnknownURL, "unknown-url", t.Settings.UnknownURL, "the placeholder's url, {number} the caller's number, e.g. https://crm.example/novo?telefone={number}; empty leaves it empty")
+	fs.StringVar(&feed.URL, "feed-url", "", "JSON feed the worker imports for this tenant (http(s) URL or path); empty removes the feed")
+	fs.StringVar(&feed.Kind, "feed-kind", "", "what the feed holds: accounts or contacts")
+	fs.StringVar(&feed.TokenEnv, "feed-token-env", "", "environment variable (of the worker) holding the feed's bearer token")
+	fs.StringVar(&feed.Schedule, "feed-schedule", "", "the feed's own cron schedule (default: the worker's --schedule-feeds)")
+}
+
+// applyTenantFlags copies into current the fields whose flag was given.
+func applyTenantFlags(fs *cli.Flags, current *schema.Tenant, t schema.Tenant, feed schema.FeedSettings) {
+	cur := schema.FeedSettings{}
+	if current.Settings.Feed != nil {
+		cur = *current.Settings.Feed
+	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "name":
+			current.Name = t.Name
+		case "ddd":
+			current.DefaultDDD = t.DefaultDDD
+		case "dial-format":
+			current.DialFormat = t.DialFormat
+		case "contact-url":
+			current.ContactURL = t.ContactURL
+		case "placeholder-unknown":
+			current.Settings.PlaceholderUnknown = t.Settings.PlaceholderUnknown
+		case "unknown-url":
+			current.Settings.UnknownURL = t.Settings.UnknownURL
+		case "feed-url":
+			cur.URL = feed.URL
+		case "feed-kind":
+			cur.Kind = feed.Kind
+		case "feed-token-env":
+			cur.TokenEnv = feed.TokenEnv
+		case "feed-schedule":
+			cur.Schedule = feed.Schedule
+		}
+	})
+	current.Settings.Feed = feedOrNil(cur)
+}
+
+// feedOrNil is nil for a tenant without a feed URL: no feed to poll.
+func feedOrNil(f schema.FeedSettings) *schema.FeedSettings {
+	if f == (schema.FeedSettings{}) {
+		return nil
+	}
+	return &f
 }
 
 func tenantAdd(ctx context.Context, app *App, args []string) error {
 	var t schema.Tenant
+	var feed schema.FeedSettings
 	fs := app.flagSet("tenant add", "SLUG [flags]", "Adds a tenant. SLUG is what 3CX sends in the tenant header.")
-	tenantFlags(fs, &t)
-	pos, err := parseArgs(fs, args)
+	tenantFlags(fs, &t, &feed)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+	if err := fs.WantArgs(pos, "SLUG"); err != nil {
 		return err
 	}
 	t.Slug = pos[0]
+	t.Settings.Feed = feedOrNil(feed)
 	if err := validateTenant(t); err != nil {
 		return err
 	}
@@ -78,35 +122,21 @@ func tenantAdd(ctx context.Context, app *App, args []string) error {
 
 func tenantSet(ctx context.Context, app *App, args []string) error {
 	var t schema.Tenant
+	var feed schema.FeedSettings
 	fs := app.flagSet("tenant set", "SLUG [flags]", "Changes the given fields of a tenant; the others keep their values.")
-	tenantFlags(fs, &t)
-	pos, err := parseArgs(fs, args)
+	tenantFlags(fs, &t, &feed)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+	if err := fs.WantArgs(pos, "SLUG"); err != nil {
 		return err
 	}
 	db, current, err := app.Tenant(ctx, pos[0])
 	if err != nil {
 		return err
 	}
-	fs.Visit(func(f *flag.Flag) {
-		switch f.Name {
-		case "name":
-			current.Name = t.Name
-		case "ddd":
-			current.DefaultDDD = t.DefaultDDD
-		case "dial-format":
-			current.DialFormat = t.DialFormat
-		case "contact-url":
-			current.ContactURL = t.ContactURL
-		case "placeholder-unknown":
-			current.Settings.PlaceholderUnknown = t.Settings.PlaceholderUnknown
-		case "unknown-url":
-			current.Settings.UnknownURL = t.Settings.UnknownURL
-		}
-	})
+	applyTenantFlags(fs, &current, t, feed)
 	if err := validateTenant(current); err != nil {
 		return err
 	}
@@ -119,7 +149,7 @@ func tenantSet(ctx context.Context, app *App, args []string) error {
 
 func tenantList(ctx context.Context, app *App, args []string) error {
 	fs := app.flagSet("tenant list", "", "Lists the tenants.")
-	if _, err := parseArgs(fs, args); err != nil {
+	if _, err := fs.ParseAll(args); err != nil {
 		return err
 	}
 	db, err := app.DB(ctx)
@@ -131,27 +161,35 @@ func tenantList(ctx context.Context, app *App, args []string) error {
 		return err
 	}
 	w := tabwriter.NewWriter(app.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "SLUG\tNAME\tDDD\tDIAL FORMAT\tCONTACT URL\tPLACEHOLDER")
+	fmt.Fprintln(w, "SLUG\tNAME\tDDD\tDIAL FORMAT\tCONTACT URL\tPLACEHOLDER\tFEED URL\tFEED KIND\tFEED TOKEN ENV\tFEED SCHEDULE")
 	for _, t := range ts {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\n", t.Slug, t.Name, t.DefaultDDD, orDefault(t.DialFormat), t.ContactURL, t.Settings.PlaceholderUnknown)
+		f := schema.FeedSettings{}
+		if t.Settings.Feed != nil {
+			f = *t.Settings.Feed
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%v\t%s\t%s\t%s\t%s\n", t.Slug, t.Name, dash(t.DefaultDDD), orDefault(t.DialFormat),
+			dash(t.ContactURL), t.Settings.PlaceholderUnknown, dash(f.URL), dash(f.Kind), dash(f.TokenEnv), orDefault(f.Schedule))
 	}
 	return w.Flush()
 }
 
 func cmdToken(ctx context.Context, app *App, args []string) error {
-	return dispatchSub(ctx, app, "token", "token issue SLUG [--role pbx|sync|staff] [--label L] | token list SLUG | token revoke SLUG ID",
-		map[string]commandFunc{"issue": tokenIssue, "list": tokenList, "revoke": tokenRevoke}, args)
+	return app.dispatchSub(ctx, "token", []command{
+		{"issue", "issue a token: token issue SLUG [--role pbx|sync|staff] [--label L]", tokenIssue},
+		{"list", "list a tenant's tokens: token list SLUG", tokenList},
+		{"revoke", "revoke a token: token revoke SLUG ID", tokenRevoke},
+	}, args)
 }
 
 func tokenIssue(ctx context.Context, app *App, args []string) error {
 	fs := app.flagSet("token issue", "SLUG [--role pbx|sync|staff] [--label LABEL]", "Issues an API token for the token_crm header. The token is printed once on stdout, alone on its line, and only its hash is stored. Its role limits what it may do: pbx (3CX: consult-phone, end-call), sync (the CRM's changes feed), staff (the review page).")
 	label := fs.String("label", "", "what or who the token is for, e.g. the PBX's name or \"Maria (atendimento)\"; staff labels name the person in audit rows")
 	roleFlag := fs.String("role", string(schema.RolePBX), "pbx, sync or staff")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+	if err := fs.WantArgs(pos, "SLUG"); err != nil {
 		return err
 	}
 	role, err := schema.ParseRole(*roleFlag)
@@ -173,11 +211,11 @@ func tokenIssue(ctx context.Context, app *App, args []string) error {
 
 func tokenList(ctx context.Context, app *App, args []string) error {
 	fs := app.flagSet("token list", "SLUG", "Lists a tenant's tokens (never their secrets).")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos, "SLUG"); err != nil {
+	if err := fs.WantArgs(pos, "SLUG"); err != nil {
 		return err
 	}
 	db, t, err := app.Tenant(ctx, pos[0])
@@ -198,16 +236,16 @@ func tokenList(ctx context.Context, app *App, args []string) error {
 
 func tokenRevoke(ctx context.Context, app *App, args []string) error {
 	fs := app.flagSet("token revoke", "SLUG ID", "Revokes a token: the API refuses it from then on.")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos, "SLUG", "ID"); err != nil {
+	if err := fs.WantArgs(pos, "SLUG", "ID"); err != nil {
 		return err
 	}
 	id, err := strconv.ParseInt(pos[1], 10, 64)
 	if err != nil {
-		return usageError(fmt.Errorf("token revoke: ID must be a number, got %q", pos[1]))
+		return cli.Usagef("token revoke: ID must be a number, got %q", pos[1])
 	}
 	db, t, err := app.Tenant(ctx, pos[0])
 	if err != nil {
@@ -218,25 +256,6 @@ func tokenRevoke(ctx context.Context, app *App, args []string) error {
 	}
 	fmt.Fprintf(app.Stdout, "token %d of tenant %s revoked\n", id, t.Slug)
 	return nil
-}
-
-type commandFunc = func(ctx context.Context, app *App, args []string) error
-
-// dispatchSub runs the subcommand named by args[0] (`tenant add ...`), or
-// prints the usage line: on --help as help, else as a usage error.
-func dispatchSub(ctx context.Context, app *App, name, usage string, subs map[string]commandFunc, args []string) error {
-	sub, rest := "", []string(nil)
-	if len(args) > 0 {
-		sub, rest = args[0], args[1:]
-	}
-	if run, ok := subs[sub]; ok {
-		return run(ctx, app, rest)
-	}
-	fmt.Fprintln(app.Stderr, "Usage: cti3cx-loader "+usage)
-	if sub == "--help" || sub == "-h" {
-		return flag.ErrHelp
-	}
-	return usageError(fmt.Errorf("%s: unknown subcommand %q", name, sub))
 }
 
 func timeOrDash(t *time.Time) string {

@@ -6,18 +6,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cti3cx/cti3cx/schema"
 	"github.com/cti3cx/cti3cx/schema/schematest"
 )
 
 // cli runs the loader's real entry point with DATABASE_URL set, as a shell
 // would.
-type cli struct {
+type shell struct {
 	t   *testing.T
 	env map[string]string
 }
 
-func newCLI(t *testing.T, databaseURL string) *cli {
-	return &cli{t: t, env: map[string]string{"DATABASE_URL": databaseURL, "CTI3CX_LOG_FORMAT": "text"}}
+func newCLI(t *testing.T, databaseURL string) *shell {
+	return &shell{t: t, env: map[string]string{"DATABASE_URL": databaseURL, "CTI3CX_LOG_FORMAT": "text"}}
 }
 
 func TestHelpNeverShowsTheDatabaseURL(t *testing.T) {
@@ -30,7 +31,7 @@ func TestHelpNeverShowsTheDatabaseURL(t *testing.T) {
 	}
 }
 
-func (c *cli) run(stdin string, args ...string) (code int, stdout, stderr string) {
+func (c *shell) run(stdin string, args ...string) (code int, stdout, stderr string) {
 	c.t.Helper()
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, func(k string) string { return c.env[k] }, strings.NewReader(stdin), &out, &errOut)
@@ -38,7 +39,7 @@ func (c *cli) run(stdin string, args ...string) (code int, stdout, stderr string
 }
 
 // ok runs a command that must succeed and returns its stdout.
-func (c *cli) ok(args ...string) string {
+func (c *shell) ok(args ...string) string {
 	c.t.Helper()
 	code, out, errOut := c.run("", args...)
 	if code != 0 {
@@ -95,29 +96,97 @@ func TestExitCodes(t *testing.T) {
 		name   string
 		args   []string
 		code   int
-		stderr string
+		stderr string // what stderr must contain
+		stdout string // what stdout must contain (help goes there)
 	}{
-		{"no command", nil, 2, "no command given"},
-		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`},
-		{"help", []string{"--help"}, 0, "Commands:"},
-		{"command help", []string{"tenant", "add", "--help"}, 0, "-ddd"},
-		{"help hides the database password", []string{"--help"}, 0, "env DATABASE_URL)\n"},
-		{"missing slug", []string{"tenant", "add"}, 2, "want SLUG"},
-		{"bad ddd", []string{"tenant", "add", "x", "--ddd", "4"}, 2, "--ddd"},
-		{"bad slug", []string{"tenant", "add", "Not A Slug"}, 2, "slug"},
-		{"duplicate tenant", []string{"tenant", "add", "acme"}, 1, `tenant "acme" already exists`},
-		{"unknown tenant", []string{"token", "issue", "nobody"}, 1, `tenant "nobody" not found`},
-		{"bad token id", []string{"token", "revoke", "acme", "x"}, 2, "ID must be a number"},
-		{"unknown role", []string{"token", "issue", "acme", "--role", "admin"}, 2, `unknown role "admin"`},
-		{"unknown flag", []string{"tenant", "list", "--bogus"}, 2, "flag provided but not defined"},
+		{"no command", nil, 2, "no command given", ""},
+		{"unknown command", []string{"frobnicate"}, 2, `unknown command "frobnicate"`, ""},
+		{"help", []string{"--help"}, 0, "", "Commands:"},
+		{"help command", []string{"help"}, 0, "", "Commands:"},
+		{"help of a command", []string{"help", "import"}, 0, "", "Usage: cti3cx-loader import --tenant SLUG"},
+		{"help of a subcommand", []string{"help", "tenant", "add"}, 0, "", "-ddd"},
+		{"help of a command with subcommands", []string{"help", "tenant"}, 0, "", "Subcommands:"},
+		{"help of an unknown command", []string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`, ""},
+		{"command help", []string{"tenant", "add", "--help"}, 0, "", "-ddd"},
+		{"help hides the database password", []string{"--help"}, 0, "", "(env DATABASE_URL)\n"},
+		{"missing subcommand", []string{"tenant"}, 2, "tenant: missing subcommand (add, list, set)", ""},
+		{"unknown subcommand", []string{"token", "mint"}, 2, `token: unknown subcommand "mint"`, ""},
+		{"missing slug", []string{"tenant", "add"}, 2, "want SLUG", ""},
+		{"bad ddd", []string{"tenant", "add", "x", "--ddd", "4"}, 2, "--ddd", ""},
+		{"bad slug", []string{"tenant", "add", "Not A Slug"}, 2, "slug", ""},
+		{"duplicate tenant", []string{"tenant", "add", "acme"}, 1, `tenant "acme" already exists`, ""},
+		{"unknown tenant", []string{"token", "issue", "nobody"}, 1, `tenant "nobody" not found`, ""},
+		{"bad token id", []string{"token", "revoke", "acme", "x"}, 2, "ID must be a number", ""},
+		{"unknown role", []string{"token", "issue", "acme", "--role", "admin"}, 2, `unknown role "admin"`, ""},
+		{"unknown flag", []string{"tenant", "list", "--bogus"}, 2, "flag provided but not defined", ""},
+		{"bad log level", []string{"tenant", "list", "--log-level", "loud"}, 2, "--log-level", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, stderr := c.run("", tt.args...)
-			if code != tt.code || !strings.Contains(stderr, tt.stderr) {
-				t.Fatalf("exit %d, stderr %q; want exit %d and %q", code, stderr, tt.code, tt.stderr)
+			code, stdout, stderr := c.run("", tt.args...)
+			if code != tt.code || !strings.Contains(stderr, tt.stderr) || !strings.Contains(stdout, tt.stdout) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q", code, stdout, stderr, tt.code, tt.stdout, tt.stderr)
+			}
+			if code == 0 && stderr != "" {
+				t.Fatalf("help wrote to stderr: %q", stderr)
 			}
 		})
+	}
+}
+
+// The same bad DATABASE_URL is bad input for both binaries: exit 2 (the API's
+// side is in TestRunUsage).
+func TestBadDatabaseURLExitCode(t *testing.T) {
+	c := newCLI(t, "postgres://u:hunter2@host:port/db")
+	code, _, stderr := c.run("", "tenant", "list")
+	if code != 2 || !strings.HasPrefix(stderr, "cti3cx-loader: invalid DATABASE_URL") {
+		t.Fatalf("exit %d, stderr %q; want 2 and invalid DATABASE_URL", code, stderr)
+	}
+	if code, _, _ := c.run("", "migrate"); code != 2 {
+		t.Fatalf("migrate: exit %d, want 2", code)
+	}
+}
+
+// tenant add/set/list carry the feed the worker polls: no SQL needed.
+func TestTenantFeedSettings(t *testing.T) {
+	url := schematest.URL(t)
+	db, err := schema.Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := newCLI(t, url)
+	c.ok("tenant", "add", "acme", "--feed-url", "https://crm.example/api/contacts", "--feed-kind", "contacts")
+	c.ok("tenant", "set", "acme", "--feed-token-env", "ACME_FEED_TOKEN", "--feed-schedule", "*/15 * * * *")
+	tn, err := db.TenantBySlug(context.Background(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := schema.FeedSettings{URL: "https://crm.example/api/contacts", Kind: "contacts", TokenEnv: "ACME_FEED_TOKEN", Schedule: "*/15 * * * *"}
+	if tn.Settings.Feed == nil || *tn.Settings.Feed != want {
+		t.Fatalf("stored feed %+v, want %+v", tn.Settings.Feed, want)
+	}
+	list := c.ok("tenant", "list")
+	for _, w := range []string{"FEED URL", "https://crm.example/api/contacts", "contacts", "ACME_FEED_TOKEN", "*/15 * * * *"} {
+		if !strings.Contains(list, w) {
+			t.Fatalf("tenant list lacks %q:\n%s", w, list)
+		}
+	}
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"tenant", "set", "acme", "--feed-kind", "deals"}, `--feed-kind "deals"`},
+		{[]string{"tenant", "set", "acme", "--feed-schedule", "every day"}, "--feed-schedule"},
+		{[]string{"tenant", "add", "beta", "--feed-kind", "accounts"}, "--feed-url: a feed needs a URL"},
+	} {
+		if code, _, stderr := c.run("", bad.args...); code != 2 || !strings.Contains(stderr, bad.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", bad.args, code, stderr, bad.want)
+		}
+	}
+	c.ok("tenant", "set", "acme", "--feed-url", "", "--feed-kind", "", "--feed-token-env", "", "--feed-schedule", "")
+	if tn, _ = db.TenantBySlug(context.Background(), "acme"); tn.Settings.Feed != nil {
+		t.Fatalf("feed not removed: %+v", tn.Settings.Feed)
 	}
 }
 

@@ -15,14 +15,11 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader/worker"
 	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
-
-func init() {
-	register("calls", "list or export a tenant's calls journaled by the API (the contacts' activity history)", cmdCalls)
-}
 
 const callsHelp = `Lists the calls 3CX reported through the API: who called (contact and
 company), the number, type, agent, date, start, end, duration and whether it
@@ -84,27 +81,28 @@ func cmdCalls(ctx context.Context, app *App, args []string) error {
 	since := fs.String("since", "", "only calls on or after this date (YYYY-MM-DD or DD/MM/YYYY)")
 	reportedOnly := fs.Bool("reported-only", false, "leave out lookups end-call never completed")
 	format := fs.String("format", "table", "table, csv, xlsx, csv-comma or ndjson")
-	tz := fs.String("timezone", firstNonEmpty(app.Getenv("CTI3CX_TIMEZONE"), worker.DefaultTimezone), "the tenant's time zone, for record times and --since (env CTI3CX_TIMEZONE)")
+	var tz string
+	fs.StringEnv(&tz, "timezone", "CTI3CX_TIMEZONE", worker.DefaultTimezone, "the tenant's time zone, for record times and --since")
 	out := fs.String("out", "", "write to this file instead of standard output")
-	rest, err := parseArgs(fs, args)
+	rest, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, rest); err != nil {
+	if err := fs.WantArgs(rest); err != nil {
 		return err
 	}
 	if *tenant == "" {
-		return usageError(errors.New("calls: --tenant is required"))
+		return cli.Usagef("calls: --tenant is required")
 	}
-	loc, err := time.LoadLocation(*tz)
+	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return usageError(fmt.Errorf("--timezone %q: %v", *tz, err))
+		return cli.Usagef("--timezone %q: %v", tz, err)
 	}
 	filter := schema.CallFilter{ContactExternalID: *contact, ReportedOnly: *reportedOnly}
 	if *since != "" {
 		d, err := parseDay(*since, loc)
 		if err != nil {
-			return usageError(fmt.Errorf("--since %q: want YYYY-MM-DD or DD/MM/YYYY", *since))
+			return cli.Usagef("--since %q: want YYYY-MM-DD or DD/MM/YYYY", *since)
 		}
 		filter.Since = d
 	}
@@ -112,10 +110,10 @@ func cmdCalls(ctx context.Context, app *App, args []string) error {
 	case "table", "csv", "csv-comma", "ndjson":
 	case "xlsx":
 		if *out == "" {
-			return usageError(errors.New("--format xlsx needs --out FILE"))
+			return cli.Usagef("--format xlsx needs --out FILE")
 		}
 	default:
-		return usageError(fmt.Errorf("--format %q: want table, csv, xlsx, csv-comma or ndjson", *format))
+		return cli.Usagef("--format %q: want table, csv, xlsx, csv-comma or ndjson", *format)
 	}
 
 	db, t, err := app.Tenant(ctx, *tenant)

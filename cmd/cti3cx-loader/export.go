@@ -2,21 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader/export"
 	"github.com/cti3cx/cti3cx/office"
 	"github.com/cti3cx/cti3cx/schema"
 )
-
-func init() {
-	register("export", "export live accounts or contacts with phones in the tenant's dial format, for loading into the CRM", cmdExport)
-}
 
 const exportHelp = `Writes every live account or contact of the tenant with its external id,
 names, company (and account id for contacts), e-mail and, for each phone field,
@@ -40,15 +36,15 @@ func cmdExport(ctx context.Context, app *App, args []string) error {
 	format := fs.String("format", "", "csv, xlsx or ndjson (default: from --out's extension, else csv)")
 	since := fs.String("since", "", "only records changed after TIME (RFC 3339 such as 2026-12-01T18:00:00-03:00, or a date: local midnight)")
 	delim := fs.String("delimiter", ";", "CSV delimiter: ';', ',', tab or '|'")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if err := fs.WantArgs(pos); err != nil {
 		return err
 	}
 	if *slug == "" || *kind == "" || *out == "" {
-		return usageError(errors.New("export: --tenant, --kind and --out are required"))
+		return cli.Usagef("export: --tenant, --kind and --out are required")
 	}
 	opts := export.Options{Format: *format}
 	switch *kind {
@@ -57,7 +53,7 @@ func cmdExport(ctx context.Context, app *App, args []string) error {
 	case "contacts", "contact":
 		opts.Kind = schema.KindContact
 	default:
-		return usageError(fmt.Errorf("--kind %q: want accounts or contacts", *kind))
+		return cli.Usagef("--kind %q: want accounts or contacts", *kind)
 	}
 	if opts.Format == "" {
 		opts.Format = export.FormatCSV
@@ -69,7 +65,7 @@ func cmdExport(ctx context.Context, app *App, args []string) error {
 		}
 	}
 	if opts.Format == export.FormatXLSX && *out == "-" {
-		return usageError(errors.New("export: an XLSX export needs a file for --out"))
+		return cli.Usagef("export: an XLSX export needs a file for --out")
 	}
 	if opts.Delimiter, err = exportDelimiter(*delim); err != nil {
 		return err
@@ -112,5 +108,5 @@ func exportDelimiter(s string) (rune, error) {
 	case "tab", "\\t", "\t":
 		return '\t', nil
 	}
-	return 0, usageError(fmt.Errorf("--delimiter %q: want ';', ',', tab or '|'", s))
+	return 0, cli.Usagef("--delimiter %q: want ';', ',', tab or '|'", s)
 }

@@ -2,15 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader/report"
 )
-
-func init() {
-	register("fixes", "apply the corrections staff typed into a report (apply)", cmdFixes)
-}
 
 const fixesHelp = `Reads a report staff filled in (XLSX, or CSV as written or as Excel or
 LibreOffice save it again; older reports headed corrigir_para too) and, for
@@ -24,8 +20,9 @@ The outcome of every filled row (aplicado / rejeitado and why) goes to
 <name>.resultado.<ext> next to the input, or to --out.`
 
 func cmdFixes(ctx context.Context, app *App, args []string) error {
-	return dispatchSub(ctx, app, "fixes", "fixes apply --tenant SLUG --file REPORT.xlsx|REPORT.csv [--dry-run] [--out RESULT]",
-		map[string]commandFunc{"apply": fixesApply}, args)
+	return app.dispatchSub(ctx, "fixes", []command{
+		{"apply", "apply a filled report: fixes apply --tenant SLUG --file REPORT.xlsx|REPORT.csv", fixesApply},
+	}, args)
 }
 
 func fixesApply(ctx context.Context, app *App, rest []string) error {
@@ -36,15 +33,15 @@ func fixesApply(ctx context.Context, app *App, rest []string) error {
 	fs.StringVar(&file, "file", "", "the filled report (required)")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "check every fix and write the result file, change nothing")
 	fs.StringVar(&opts.Out, "out", "", "result file (default: <name>.resultado.<ext> next to the input)")
-	pos, err := parseArgs(fs, rest)
+	pos, err := fs.ParseAll(rest)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if err := fs.WantArgs(pos); err != nil {
 		return err
 	}
 	if slug == "" || file == "" {
-		return usageError(errors.New("fixes apply: --tenant and --file are required"))
+		return cli.Usagef("fixes apply: --tenant and --file are required")
 	}
 	db, tenant, err := app.Tenant(ctx, slug)
 	if err != nil {

@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader"
 	"github.com/cti3cx/cti3cx/normalize"
 	"github.com/cti3cx/cti3cx/schema"
 )
-
-func init() {
-	register("import", "import accounts or contacts from CSV/TSV, XLSX or a JSON feed", cmdImport)
-}
 
 const importHelp = `Imports a tenant's accounts or contacts. Every phone cell is normalized with
 the tenant's profile and stored in the phone index with its raw value, status,
@@ -58,12 +54,12 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	fs.StringVar(&rewriteOut, "rewrite", "", "also write the input with its phone cells in the tenant's dial format to this file (see rewrite --help)")
 	rf.register(fs)
 	lf.register(fs, &opts)
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 {
-		return usageError(fmt.Errorf("import: unexpected argument %q: name the input with --file %s (or --feed URL)", pos[0], pos[0]))
+		return cli.Usagef("import: unexpected argument %q: name the input with --file %s (or --feed URL)", pos[0], pos[0])
 	}
 	if err := lf.apply(&opts); err != nil {
 		return err
@@ -74,21 +70,21 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 		return err
 	}
 	if rewriteOut != "" && (opts.File == "" || opts.File == "-") {
-		return usageError(errors.New("import: --rewrite needs --file (a CSV/TSV or XLSX file)"))
+		return cli.Usagef("import: --rewrite needs --file (a CSV/TSV or XLSX file)")
 	}
 	if slug == "" {
-		return usageError(errors.New("import: --tenant is required"))
+		return cli.Usagef("import: --tenant is required")
 	}
 	if opts.NoHeader && (opts.HeaderRow > 0 || rewriteOut != "") {
-		return usageError(errors.New("import: --no-header goes with neither --header-row nor --rewrite"))
+		return cli.Usagef("import: --no-header goes with neither --header-row nor --rewrite")
 	}
 	if opts.File == "" && opts.Feed == "" {
-		return usageError(errors.New("import: give --file or --feed"))
+		return cli.Usagef("import: give --file or --feed")
 	}
 	if tokenEnv != "" {
 		opts.FeedOptions.Token = app.Getenv(tokenEnv)
 		if opts.FeedOptions.Token == "" {
-			return usageError(fmt.Errorf("import: --feed-token-env: %s is empty or unset", tokenEnv))
+			return cli.Usagef("import: --feed-token-env: %s is empty or unset", tokenEnv)
 		}
 	}
 	db, tenant, err := app.Tenant(ctx, slug)

@@ -25,7 +25,7 @@ import (
 // pointed at it.
 type importEnv struct {
 	t      *testing.T
-	cli    *cli
+	cli    *shell
 	db     *schema.DB
 	tenant schema.Tenant
 	dir    string

@@ -1,12 +1,11 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader"
 )
 
@@ -17,7 +16,7 @@ type importLimitFlags struct {
 	allowHosts string
 }
 
-func (l *importLimitFlags) register(fs *flag.FlagSet, opts *loader.Options) {
+func (l *importLimitFlags) register(fs *cli.Flags, opts *loader.Options) {
 	opts.Limits.MaxRecordBytes = loader.DefaultMaxRecordBytes
 	opts.FeedOptions.MaxPageBytes = loader.DefaultMaxPageBytes
 	opts.FeedOptions.MaxFeedBytes = loader.DefaultMaxFeedBytes
@@ -36,14 +35,14 @@ func (l *importLimitFlags) register(fs *flag.FlagSet, opts *loader.Options) {
 func (l *importLimitFlags) apply(opts *loader.Options) error {
 	switch {
 	case l.retries < 0:
-		return usageError(errors.New("--feed-retries: want 0 or more"))
+		return cli.Usagef("--feed-retries: want 0 or more")
 	case l.retries == 0:
 		opts.FeedOptions.Retries = loader.NoRetries
 	default:
 		opts.FeedOptions.Retries = l.retries
 	}
 	if opts.FeedOptions.MaxPages <= 0 || opts.Limits.MaxBlankRows <= 0 || opts.Limits.MaxBlankCells <= 0 {
-		return usageError(errors.New("--feed-max-pages, --max-blank-rows, --max-blank-cells: want a positive number"))
+		return cli.Usagef("--feed-max-pages, --max-blank-rows, --max-blank-cells: want a positive number")
 	}
 	for _, h := range strings.Split(l.allowHosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {

@@ -5,17 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/normalize"
 )
-
-func init() {
-	register("normalize", "normalize raw phone cells read from stdin, one per line (no database unless --tenant)", cmdNormalize)
-}
 
 const normalizeHelp = `Reads raw phone cells from stdin, one per line, and writes one line per number
 found: input, status (ok, fixed, invalid), e164, dial, type, extension, reasons
@@ -32,34 +28,32 @@ func cmdNormalize(ctx context.Context, app *App, args []string) error {
 	dialFormat := fs.String("dial-format", "", "dial format: a preset name or a template (default: \"default\", or the tenant's)")
 	tenant := fs.String("tenant", "", "take the default DDD and dial format from this tenant (needs the database); --ddd and --dial-format override")
 	format := fs.String("format", "tsv", "output format: tsv or json")
-	rest, err := parseArgs(fs, args)
+	rest, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
 	if len(rest) != 0 {
 		fs.Usage()
-		return usageError(fmt.Errorf("normalize: unexpected argument %q (cells are read from stdin)", rest[0]))
+		return cli.Usagef("normalize: unexpected argument %q (cells are read from stdin)", rest[0])
 	}
 	if *format != "tsv" && *format != "json" {
-		return usageError(fmt.Errorf("--format %q: want tsv or json", *format))
+		return cli.Usagef("--format %q: want tsv or json", *format)
 	}
 	if *tenant != "" {
-		set := map[string]bool{}
-		fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 		_, t, err := app.Tenant(ctx, *tenant)
 		if err != nil {
 			return err
 		}
-		if !set["ddd"] {
+		if !fs.IsSet("ddd") {
 			*ddd = t.DefaultDDD
 		}
-		if !set["dial-format"] {
+		if !fs.IsSet("dial-format") {
 			*dialFormat = t.DialFormat
 		}
 	}
 	p, err := normalize.NewProfile(*ddd, *dialFormat)
 	if err != nil {
-		return usageError(err)
+		return cli.Usage(err)
 	}
 	out := bufio.NewWriterSize(app.Stdout, 64<<10)
 	var emit func(r normalize.Result) error

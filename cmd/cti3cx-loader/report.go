@@ -2,18 +2,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader/report"
 	"github.com/cti3cx/cti3cx/loader/worker"
 )
-
-func init() {
-	register("report", "write the phones that need a human to an XLSX or CSV file for CRM staff", cmdReport)
-}
 
 const reportHelp = `Writes one row per phone that needs a human, headed in Portuguese: record
 kind, external id, name, company, field, the value as stored, an empty
@@ -35,20 +31,20 @@ func cmdReport(ctx context.Context, app *App, args []string) error {
 	fs.StringVar(&out, "out", "", "report file, .xlsx or .csv (required)")
 	fs.StringVar(&statuses, "status", strings.Join(report.DefaultStatuses, ","), "statuses to list: invalid, fixed, ok, comma-separated")
 	fs.StringVar(&since, "since", "", "only phones changed since DATE (YYYY-MM-DD, or RFC 3339)")
-	fs.StringVar(&tz, "timezone", firstNonEmpty(app.Getenv("CTI3CX_TIMEZONE"), worker.DefaultTimezone), "time zone of the report's dates, as the worker's (env CTI3CX_TIMEZONE)")
-	pos, err := parseArgs(fs, args)
+	fs.StringEnv(&tz, "timezone", "CTI3CX_TIMEZONE", worker.DefaultTimezone, "time zone of the report's dates, as the worker's")
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if err := fs.WantArgs(pos); err != nil {
 		return err
 	}
 	if slug == "" || out == "" {
-		return usageError(errors.New("report: --tenant and --out are required"))
+		return cli.Usagef("report: --tenant and --out are required")
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return usageError(fmt.Errorf("--timezone %q: %v", tz, err))
+		return cli.Usagef("--timezone %q: %v", tz, err)
 	}
 	opts := report.Options{Now: time.Now().In(loc)}
 	for _, s := range strings.Split(statuses, ",") {
@@ -83,5 +79,5 @@ func parseSince(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, usageError(fmt.Errorf("--since %q: want a date such as 2026-03-01", s))
+	return time.Time{}, cli.Usagef("--since %q: want a date such as 2026-03-01", s)
 }

@@ -2,17 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader/revalidate"
 	"github.com/cti3cx/cti3cx/schema"
 )
-
-func init() {
-	register("revalidate", "re-check stored phones against the current rules and tenant profile, once", cmdRevalidate)
-}
 
 const revalidateHelp = `Re-normalizes every stored phone whose rules version or tenant profile
 changed since it was last checked (every phone with --all), in batches that
@@ -31,15 +27,15 @@ func cmdRevalidate(ctx context.Context, app *App, args []string) error {
 	fs.StringVar(&slug, "tenant", "", "tenant slug (default: every tenant)")
 	fs.BoolVar(&opts.All, "all", false, "re-check every phone, not only those checked under other rules or profile")
 	fs.IntVar(&opts.BatchSize, "batch-size", revalidate.DefaultBatchSize, "phones per batch (one short transaction each)")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if err := fs.WantArgs(pos); err != nil {
 		return err
 	}
 	if opts.BatchSize <= 0 {
-		return usageError(errors.New("--batch-size: want a positive number"))
+		return cli.Usagef("--batch-size: want a positive number")
 	}
 	opts.Logger = app.Logger()
 	db, err := app.DB(ctx)

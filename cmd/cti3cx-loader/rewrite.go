@@ -2,17 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
-	"fmt"
 
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader"
 	"github.com/cti3cx/cti3cx/normalize"
 )
-
-func init() {
-	register("rewrite", "write a load file with every phone cell in the tenant's dial format (no database with --ddd)", cmdRewrite)
-}
 
 const rewriteHelp = `Writes OUT: the load file IN with every phone cell replaced by its number in
 the dial format, and nothing else changed (CSV/TSV: same bytes, encoding, BOM,
@@ -37,7 +31,7 @@ type rewriteFlags struct {
 	only   string
 }
 
-func (f *rewriteFlags) register(fs *flag.FlagSet) {
+func (f *rewriteFlags) register(fs *cli.Flags) {
 	fs.BoolVar(&f.status, "status-columns", false, "append '<column> situação' and '<column> sugestão' columns after the last column")
 	fs.StringVar(&f.only, "only", "", "ok: rewrite ok numbers only, leaving cells with fixed numbers as they were")
 }
@@ -48,7 +42,7 @@ func (f *rewriteFlags) apply(o *loader.RewriteOptions) error {
 	case "ok":
 		o.OnlyOK = true
 	default:
-		return usageError(fmt.Errorf("--only %q: want ok", f.only))
+		return cli.Usagef("--only %q: want ok", f.only)
 	}
 	o.StatusColumns = f.status
 	return nil
@@ -70,39 +64,37 @@ func cmdRewrite(ctx context.Context, app *App, args []string) error {
 	fs.StringVar(&opts.Sheet, "sheet", "", "XLSX sheet (default: the first)")
 	fs.IntVar(&opts.HeaderRow, "header-row", 0, "line (CSV) or row (XLSX) of the header, 1-based (default: detected)")
 	rf.register(fs)
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if err := fs.WantArgs(pos); err != nil {
 		return err
 	}
 	if opts.File == "" || opts.Out == "" {
-		return usageError(errors.New("rewrite: --file and --out are required"))
+		return cli.Usagef("rewrite: --file and --out are required")
 	}
 	if err := rf.apply(&opts); err != nil {
 		return err
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	switch {
 	case *slug != "":
 		_, t, err := app.Tenant(ctx, *slug)
 		if err != nil {
 			return err
 		}
-		if !set["ddd"] {
+		if !fs.IsSet("ddd") {
 			*ddd = t.DefaultDDD
 		}
-		if !set["dial-format"] {
+		if !fs.IsSet("dial-format") {
 			*dialFormat = t.DialFormat
 		}
-	case !set["ddd"]:
-		return usageError(errors.New("rewrite: give --tenant SLUG, or --ddd DD (and --dial-format) to work without the database"))
+	case !fs.IsSet("ddd"):
+		return cli.Usagef("rewrite: give --tenant SLUG, or --ddd DD (and --dial-format) to work without the database")
 	}
 	p, err := normalize.NewProfile(*ddd, *dialFormat)
 	if err != nil {
-		return usageError(err)
+		return cli.Usage(err)
 	}
 	sum, err := loader.Rewrite(ctx, p, opts)
 	if err != nil {

@@ -8,14 +8,11 @@ import (
 	"time"
 
 	"github.com/cti3cx/cti3cx"
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader"
 	"github.com/cti3cx/cti3cx/loader/worker"
 	"github.com/cti3cx/cti3cx/schema"
 )
-
-func init() {
-	register("run", "run the worker: scheduled revalidation, reports and feed imports", cmdRun)
-}
 
 const runHelp = `Runs until SIGTERM or Ctrl-C, then waits for the running job to reach a safe
 point (revalidation stops between batches, a report is written whole or not
@@ -37,42 +34,41 @@ on one database from running the same job at once: run two for redundancy.
 Prometheus metrics are served on --metrics-addr at /metrics.`
 
 func cmdRun(ctx context.Context, app *App, args []string) error {
-	env := func(name, def string) string { return firstNonEmpty(app.Getenv(name), def) }
 	var cfg worker.Config
-	var tz, keep, unreported, reported string
+	var tz, unreported, reported string
 	fs := app.flagSet("run", "[flags]", runHelp)
-	fs.StringVar(&cfg.ScheduleRevalidate, "schedule-revalidate", env("CTI3CX_SCHEDULE_REVALIDATE", worker.DefaultScheduleRevalidate), "revalidation schedule (env CTI3CX_SCHEDULE_REVALIDATE)")
-	fs.StringVar(&cfg.ScheduleReports, "schedule-reports", env("CTI3CX_SCHEDULE_REPORTS", worker.DefaultScheduleReports), "reports schedule (env CTI3CX_SCHEDULE_REPORTS)")
-	fs.StringVar(&cfg.ScheduleFeeds, "schedule-feeds", env("CTI3CX_SCHEDULE_FEEDS", worker.DefaultScheduleFeeds), "feed polling schedule (env CTI3CX_SCHEDULE_FEEDS)")
-	fs.StringVar(&cfg.SchedulePruneCalls, "schedule-prune-calls", env("CTI3CX_SCHEDULE_PRUNE_CALLS", worker.DefaultSchedulePruneCalls), "call pruning schedule (env CTI3CX_SCHEDULE_PRUNE_CALLS)")
-	fs.StringVar(&unreported, "unreported-retention", env("CTI3CX_UNREPORTED_RETENTION", "30d"), "delete lookups end-call never completed after this age, e.g. 30d or 72h; 0 keeps them (env CTI3CX_UNREPORTED_RETENTION)")
-	fs.StringVar(&reported, "calls-retention", env("CTI3CX_CALLS_RETENTION", "0"), "delete journaled calls after this age, e.g. 730d; 0 keeps them forever (env CTI3CX_CALLS_RETENTION)")
-	fs.StringVar(&tz, "timezone", env("CTI3CX_TIMEZONE", worker.DefaultTimezone), "time zone of the schedules and report dates (env CTI3CX_TIMEZONE)")
-	fs.StringVar(&cfg.ReportsDir, "reports-dir", env("CTI3CX_REPORTS_DIR", ""), "folder for the scheduled reports; empty turns the job off (env CTI3CX_REPORTS_DIR)")
-	fs.StringVar(&keep, "reports-keep", env("CTI3CX_REPORTS_KEEP", strconv.Itoa(worker.DefaultReportsKeep)), "reports kept per tenant (env CTI3CX_REPORTS_KEEP)")
-	fs.StringVar(&cfg.ReportsFormat, "reports-format", env("CTI3CX_REPORTS_FORMAT", "xlsx"), "xlsx or csv (env CTI3CX_REPORTS_FORMAT)")
-	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("CTI3CX_METRICS_ADDR", ":9090"), `Prometheus metrics address; "" turns them off (env CTI3CX_METRICS_ADDR)`)
-	pos, err := parseArgs(fs, args)
+	fs.StringEnv(&cfg.ScheduleRevalidate, "schedule-revalidate", "CTI3CX_SCHEDULE_REVALIDATE", worker.DefaultScheduleRevalidate, "revalidation schedule")
+	fs.StringEnv(&cfg.ScheduleReports, "schedule-reports", "CTI3CX_SCHEDULE_REPORTS", worker.DefaultScheduleReports, "reports schedule")
+	fs.StringEnv(&cfg.ScheduleFeeds, "schedule-feeds", "CTI3CX_SCHEDULE_FEEDS", worker.DefaultScheduleFeeds, "feed polling schedule")
+	fs.StringEnv(&cfg.SchedulePruneCalls, "schedule-prune-calls", "CTI3CX_SCHEDULE_PRUNE_CALLS", worker.DefaultSchedulePruneCalls, "call pruning schedule")
+	fs.StringEnv(&unreported, "unreported-retention", "CTI3CX_UNREPORTED_RETENTION", "30d", "delete lookups end-call never completed after this age, e.g. 30d or 72h; 0 keeps them")
+	fs.StringEnv(&reported, "calls-retention", "CTI3CX_CALLS_RETENTION", "0", "delete journaled calls after this age, e.g. 730d; 0 keeps them forever")
+	fs.StringEnv(&tz, "timezone", "CTI3CX_TIMEZONE", worker.DefaultTimezone, "time zone of the schedules and report dates")
+	fs.StringEnv(&cfg.ReportsDir, "reports-dir", "CTI3CX_REPORTS_DIR", "", "folder for the scheduled reports; empty turns the job off")
+	fs.IntEnv(&cfg.ReportsKeep, "reports-keep", "CTI3CX_REPORTS_KEEP", worker.DefaultReportsKeep, "reports kept per tenant")
+	fs.StringEnv(&cfg.ReportsFormat, "reports-format", "CTI3CX_REPORTS_FORMAT", "xlsx", "xlsx or csv")
+	fs.StringEnv(&cfg.MetricsAddr, "metrics-addr", "CTI3CX_METRICS_ADDR", ":9090", `Prometheus metrics address; "" turns them off`)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if err := fs.WantArgs(pos); err != nil {
 		return err
 	}
 	if cfg.Location, err = time.LoadLocation(tz); err != nil {
-		return usageError(fmt.Errorf("--timezone %q: %v", tz, err))
+		return cli.Usagef("--timezone %q: %v", tz, err)
 	}
-	if cfg.ReportsKeep, err = strconv.Atoi(keep); err != nil || cfg.ReportsKeep < 1 {
-		return usageError(fmt.Errorf("--reports-keep %q: want a positive number", keep))
+	if cfg.ReportsKeep < 1 {
+		return cli.Usagef("--reports-keep %d: want a positive number", cfg.ReportsKeep)
 	}
 	if cfg.CallRetention.Unreported, err = parseRetention(unreported); err != nil {
-		return usageError(fmt.Errorf("--unreported-retention %q: %v", unreported, err))
+		return cli.Usagef("--unreported-retention %q: %v", unreported, err)
 	}
 	if cfg.CallRetention.Reported, err = parseRetention(reported); err != nil {
-		return usageError(fmt.Errorf("--calls-retention %q: %v", reported, err))
+		return cli.Usagef("--calls-retention %q: %v", reported, err)
 	}
 	if cfg.ReportsFormat != "xlsx" && cfg.ReportsFormat != "csv" {
-		return usageError(fmt.Errorf("--reports-format %q: want xlsx or csv", cfg.ReportsFormat))
+		return cli.Usagef("--reports-format %q: want xlsx or csv", cfg.ReportsFormat)
 	}
 	for _, s := range []struct{ flag, spec string }{
 		{"--schedule-revalidate", cfg.ScheduleRevalidate}, {"--schedule-reports", cfg.ScheduleReports}, {"--schedule-feeds", cfg.ScheduleFeeds},
@@ -82,7 +78,7 @@ func cmdRun(ctx context.Context, app *App, args []string) error {
 			continue
 		}
 		if err := worker.ParseSchedule(s.spec); err != nil {
-			return usageError(fmt.Errorf("%s %q: %v (want 5 fields such as \"0 2 * * *\", or @daily)", s.flag, s.spec, err))
+			return cli.Usagef("%s %q: %v (want 5 fields such as \"0 2 * * *\", or @daily)", s.flag, s.spec, err)
 		}
 	}
 	log := app.Logger()

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"text/tabwriter"
-)
 
-func init() {
-	register("runs", "list a tenant's recent revalidation and import runs", cmdRuns)
-}
+	"github.com/cti3cx/cti3cx/cmd/internal/cli"
+)
 
 func cmdRuns(ctx context.Context, app *App, args []string) error {
 	var slug string
@@ -17,18 +14,18 @@ func cmdRuns(ctx context.Context, app *App, args []string) error {
 	fs := app.flagSet("runs", "--tenant SLUG [--limit N]", "Lists the tenant's latest revalidation runs and import runs, newest first.")
 	fs.StringVar(&slug, "tenant", "", "tenant slug (required)")
 	fs.IntVar(&limit, "limit", 20, "runs of each kind to list")
-	pos, err := parseArgs(fs, args)
+	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
 	}
-	if err := wantArgs(fs, pos); err != nil {
+	if err := fs.WantArgs(pos); err != nil {
 		return err
 	}
 	if slug == "" {
-		return usageError(errors.New("runs: --tenant is required"))
+		return cli.Usagef("runs: --tenant is required")
 	}
 	if limit <= 0 {
-		return usageError(errors.New("--limit: want a positive number"))
+		return cli.Usagef("--limit: want a positive number")
 	}
 	db, tenant, err := app.Tenant(ctx, slug)
 	if err != nil {

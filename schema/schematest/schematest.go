@@ -54,8 +54,8 @@ var (
 	template  string
 )
 
-// New returns a handle on a fresh migrated database, closed and dropped when
-// the test ends.
+// New returns a handle on a fresh migrated database, closed when the test
+// ends and its database handed back (emptied for the next test, see URL).
 func New(tb testing.TB) *schema.DB {
 	tb.Helper()
 	db, err := schema.Open(context.Background(), URL(tb))
@@ -66,8 +66,9 @@ func New(tb testing.TB) *schema.DB {
 	return db
 }
 
-// URL creates a fresh migrated database and returns its URL; the database is
-// dropped when the test ends. Use it to hand a database to a binary.
+// URL returns the URL of a migrated, empty database of the test's own; when
+// the test ends the database is emptied for the next test of the binary (or
+// dropped if it cannot be). Use it to hand a database to a binary.
 func URL(tb testing.TB) string {
 	tb.Helper()
 	setup(tb)
@@ -114,8 +115,8 @@ func take(ctx context.Context) (string, error) {
 	return name, nil
 }
 
-// release empties the database for the next test, or drops it when it cannot
-// be proven back to the template's state.
+// releaseDatabase empties the database for the next test, or drops it when
+// it cannot be proven back to the template's state.
 func releaseDatabase(name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
