@@ -207,12 +207,16 @@ var kindTitle = map[string]string{
 	"missing_ddd":             "Sem DDD",
 	"invalid_number":          "Número inexistente",
 	"completed_from_previous": "Completado pelo anterior",
+	"ddd_from_column":         "DDD da coluna de DDD",
+	"ddd_from_cell":           "DDD de outro número",
+	"more_extensions":         "Vários ramais",
+	"ddd_split":               "DDD dividido",
 	"":                        "Outros",
 }
 
 // informative reasons say how a number was read, not what is wrong with it:
 // a row is filed under one of them only when it has no other.
-var informative = mustReasons("extension_split,multiple_numbers,carrier_code_removed")
+var informative = mustReasons("extension_split,multiple_numbers,carrier_code_removed,ddd_from_column,more_extensions")
 
 func mustReasons(s string) normalize.Reasons {
 	r, err := normalize.ParseReasons(s)
