@@ -77,6 +77,9 @@ func (w *rejectsWriter) open() error {
 			return err
 		}
 		w.textStyle = style
+		if err := office.PrintSetup(w.book, "Sheet1", true); err != nil {
+			return err
+		}
 		sw, err := w.book.NewStreamWriter("Sheet1")
 		if err != nil {
 			return err
