@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -265,5 +266,14 @@ func TestNormalizeCommand(t *testing.T) {
 	}
 	if code, _, _ := c.run("", "normalize", "--format", "xml"); code != 2 {
 		t.Fatalf("--format xml: exit %d, want 2", code)
+	}
+}
+
+// --version prints one line from the build's stamp, without a database.
+func TestVersion(t *testing.T) {
+	c := newCLI(t, "")
+	code, out, errOut := c.run("", "--version")
+	if code != 0 || errOut != "" || !regexp.MustCompile(`^cti3cx-loader \S+ revision \S+ \([^)]*\) \S*\n$`).MatchString(out) {
+		t.Errorf("--version: exit %d, %q %q", code, out, errOut)
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"syscall"
 	_ "time/tzdata" // the worker's schedules need America/Sao_Paulo on hosts without zoneinfo
 
+	"github.com/cti3cx/cti3cx/buildinfo"
 	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/schema"
 )
@@ -76,8 +77,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 func (a *App) dispatch(ctx context.Context, args []string) error {
 	fs := a.flagSet("", "[global flags] COMMAND [flags] [args]", "")
 	fs.Usage = func() { a.usage(fs) }
+	version := fs.Bool("version", false, "print the version (the build's VCS stamp) and exit")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *version {
+		fmt.Fprintln(a.Stdout, buildinfo.Read().String("cti3cx-loader"))
+		return nil
 	}
 	if fs.NArg() == 0 {
 		a.usage(fs)
