@@ -47,6 +47,7 @@ type Options struct {
 	Force          bool    // full mode: delete past MaxDeleteShare
 	MaxDeleteShare float64 // 0 means schema.DefaultMaxDeleteShare
 	DryRun         bool    // do everything, then roll back
+	NoWait         bool    // refuse, rather than wait, when an import of the tenant and kind is running
 	MaxErrors      string  // "N" rows or "P%" of rows read; "" means no limit
 	RejectsPath    string  // "" means next to the input (none for URLs and stdin)
 
@@ -208,6 +209,9 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 	var counts schema.ImportCounts
 	var p *pipeline
 	txErr := db.InTx(ctx, func(tx pgx.Tx) error {
+		if err := lockImport(ctx, db, tx, im, run, tenant.Slug, opts.NoWait, log); err != nil {
+			return err
+		}
 		p = startPipeline(ctx, src, builder, opts.Workers, opts.BatchSize, st.absorb)
 		_, err := im.Stage(ctx, tx, p.next)
 		p.stop()
@@ -285,6 +289,31 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		return sum, txErr
 	}
 	return sum, nil
+}
+
+// lockImport serialises the imports of one tenant and kind with a
+// transaction-level advisory lock: two imports with overlapping ids would
+// otherwise lock the same rows in different orders and deadlock. It waits,
+// saying for what, or with noWait refuses.
+func lockImport(ctx context.Context, db *schema.DB, tx pgx.Tx, im schema.Importer, run schema.ImportRun, slug string, noWait bool, log *slog.Logger) error {
+	ok, err := im.TryLock(ctx, tx)
+	if err != nil || ok {
+		return err
+	}
+	other := "another import"
+	if r, found, _ := db.RunningImport(ctx, im.TenantID, im.Kind, run.ID); found {
+		other = fmt.Sprintf("import run %d (%s, started %s)", r.ID, r.Source, r.StartedAt.Format(time.RFC3339))
+	}
+	if noWait {
+		return cti3cx.Errorf(cti3cx.ECONFLICT, "%s of tenant %s's %s is running; --no-wait refuses to wait for it; nothing was written", other, slug, im.Kind)
+	}
+	log.Warn("waiting for another import of the same tenant and kind to finish", "other", other)
+	waitStart := time.Now()
+	if err := im.Lock(ctx, tx); err != nil {
+		return err
+	}
+	log.Info("the other import finished; importing", "waited", time.Since(waitStart).Round(time.Millisecond))
+	return nil
 }
 
 // failRun finishes a run that failed before its transaction began (the

@@ -227,7 +227,14 @@ func (im Importer) apply(ctx context.Context, tx pgx.Tx, opts ApplyOptions) (Imp
 		}
 	}
 	if im.Kind == ImportAccounts && c.Inserted+c.Updated > 0 {
-		// Contacts imported before their account get linked now.
+		// Contacts imported before their account get linked now, once no
+		// import of the tenant's contacts runs: their upserts and this
+		// update would lock the same contacts in different orders. A
+		// contacts import never waits for an accounts import, so the two
+		// locks cannot form a cycle.
+		if err := lockImports(ctx, tx, im.TenantID, ImportContacts); err != nil {
+			return c, err
+		}
 		if _, err := tx.Exec(ctx, `
 			UPDATE contacts ct SET account_id = ch.id, updated_at = now()
 			FROM import_changed ch
@@ -267,6 +274,7 @@ func (im Importer) upsertSQL(k kindSQL) string {
 		WITH up AS (
 			INSERT INTO %[1]s AS r (tenant_id, external_id, %[2]s, source, content_hash)
 			SELECT $1, s.external_id, %[3]s, $2, s.content_hash FROM import_stage s %[4]s
+			ORDER BY s.external_id
 			ON CONFLICT (tenant_id, external_id) DO UPDATE SET %[5]s, source = EXCLUDED.source,
 				content_hash = EXCLUDED.content_hash, deleted_at = NULL, updated_at = now()
 			WHERE r.content_hash <> EXCLUDED.content_hash OR r.deleted_at IS NOT NULL%[6]s
@@ -286,7 +294,7 @@ func (im Importer) writePhones(ctx context.Context, tx pgx.Tx, k kindSQL, anyUpd
 		INSERT INTO phones (tenant_id, %[1]s, %[2]s, rules_version, profile_fingerprint)
 		SELECT $1, ch.id, p.*, $2, $3
 		FROM import_changed ch JOIN import_stage s USING (external_id) %[3]s
-		WHERE ch.inserted`, k.owner, phoneCols, unnestPhones),
+		WHERE ch.inserted ORDER BY ch.id, p.field, p.position`, k.owner, phoneCols, unnestPhones),
 		im.TenantID, im.RulesVersion, im.Fingerprint); err != nil {
 		return err
 	}
@@ -316,6 +324,7 @@ func (im Importer) writePhones(ctx context.Context, tx pgx.Tx, k kindSQL, anyUpd
 			SELECT $1, n.owner_id, n.field, n.position, n.raw, n.input, n.e164, n.dial, n.type, n.extension,
 				n.status, n.reasons, n.suggestion, $2, $3
 			FROM import_np n JOIN import_repl r USING (owner_id, field)
+			ORDER BY n.owner_id, n.field, n.position
 			ON CONFLICT (%[1]s, field, position) DO UPDATE SET raw = EXCLUDED.raw, input = EXCLUDED.input,
 				override = NULL, e164 = EXCLUDED.e164, dial = EXCLUDED.dial, type = EXCLUDED.type,
 				extension = EXCLUDED.extension, status = EXCLUDED.status, reasons = EXCLUDED.reasons,

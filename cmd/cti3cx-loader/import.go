@@ -48,6 +48,7 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	fs.BoolVar(&opts.NoHeader, "no-header", false, "CSV/XLSX without a header: the first line is data, columns are named 1, 2, … (in --dry-run and mapping files)")
 	fs.StringVar(&opts.Mode, "mode", loader.ModeUpsert, "upsert, or full: also soft-delete records absent from the input")
 	fs.BoolVar(&opts.Force, "force", false, "--mode full: delete even when more than half of the active records would go")
+	fs.BoolVar(&opts.NoWait, "no-wait", false, "refuse (exit 1) instead of waiting when an import of the same tenant and kind is running")
 	fs.BoolVar(&opts.DryRun, "dry-run", false, "do everything, print the mapping (stdout) and the summary (stderr), then roll back")
 	fs.StringVar(&opts.MaxErrors, "max-errors", "", "abort (nothing written) past N rejected rows or P% of the rows read")
 	fs.StringVar(&opts.RejectsPath, "rejects", "", "rejects file path (default: <input>.rejeitados.<ext>)")
