@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/encoding"
 
@@ -189,10 +190,27 @@ func (t textCodec) decode(b []byte) (string, bool) {
 // arrowASCII spells the arrow of suggestions in every encoding.
 var arrowASCII = strings.NewReplacer("→", "->")
 
+// transient is decode for text used only until the next record is read:
+// text that needs no decoding (UTF-8, ASCII) is returned without a copy,
+// as a view of the record's buffer, which the next record overwrites. A
+// rewrite normalizes and writes each record before reading the next, and
+// keeps none of its strings (dial strings and suggestions are new strings),
+// so copying every phone cell would only cost time.
+func (t textCodec) transient(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if t.enc == nil || isASCII(b) {
+		return unsafe.String(&b[0], len(b))
+	}
+	s, _ := t.decode(b)
+	return s
+}
+
 // encode returns s in the file's encoding; a character the encoding lacks
 // becomes "?" (never the control character SUB that encoders use).
 func (t textCodec) encode(s string) []byte {
-	if t.enc == nil || isASCII([]byte(s)) {
+	if t.enc == nil || isASCII(s) {
 		return []byte(s)
 	}
 	b, err := encoding.ReplaceUnsupported(t.enc.NewEncoder()).Bytes([]byte(arrowASCII.Replace(s)))
@@ -202,9 +220,9 @@ func (t textCodec) encode(s string) []byte {
 	return bytes.ReplaceAll(b, []byte{0x1a}, []byte("?"))
 }
 
-func isASCII(b []byte) bool {
-	for _, c := range b {
-		if c >= 0x80 {
+func isASCII[T string | []byte](b T) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] >= 0x80 {
 			return false
 		}
 	}

@@ -165,6 +165,7 @@ type cellEdit struct {
 // one goroutine.
 type rewriter struct {
 	b       *recordBuilder
+	reads   []int // the columns plan reads: phones and their DDD columns
 	header  []string
 	onlyOK  bool
 	sum     *RewriteSummary
@@ -175,6 +176,20 @@ type rewriter struct {
 type movedNumber struct {
 	dial, status, suggestion string
 	from                     int // index in edits
+}
+
+func newRewriter(b *recordBuilder, header []string, onlyOK bool, sum *RewriteSummary) *rewriter {
+	w := &rewriter{b: b, header: header, onlyOK: onlyOK, sum: sum}
+	seen := map[int]bool{}
+	for _, pc := range b.phones {
+		for _, i := range []int{pc.col, pc.ddd} {
+			if i >= 0 && !seen[i] {
+				seen[i] = true
+				w.reads = append(w.reads, i)
+			}
+		}
+	}
+	return w
 }
 
 // plan returns the edits of r's phone columns, in column order. Only the

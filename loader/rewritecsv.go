@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/normalize"
@@ -24,7 +25,10 @@ type csvRewrite struct {
 	status bool
 	w      *rewriter
 	buf    []byte
-	cells  []string
+	cells  []string // decodeCells' scratch
+	// rowCells is a data row as plan reads it: only the columns it reads
+	// are filled.
+	rowCells []string
 }
 
 // rewriteCSV streams the file: records before the header and the header
@@ -99,7 +103,7 @@ func (c *csvRewrite) run(ctx context.Context, profile normalize.Profile, opts Re
 	if err != nil {
 		return err
 	}
-	c.w = &rewriter{b: newRecordBuilder(m, profile), header: header, onlyOK: opts.OnlyOK, sum: sum}
+	c.w = newRewriter(newRecordBuilder(m, profile), header, opts.OnlyOK, sum)
 	if err := c.writeRecord(nil, c.w.statusHeader()); err != nil {
 		return err
 	}
@@ -176,23 +180,28 @@ func (c *csvRewrite) rewriteRecord(width int, sum *RewriteSummary) error {
 		_, err := c.out.Write(c.raw.rec)
 		return err
 	}
-	cells := make([]string, 0, len(c.raw.fields))
-	valid := true
-	for i := range c.raw.fields {
-		s, ok := c.codec.decode(c.raw.value(i))
-		valid = valid && ok
-		cells = append(cells, s)
-	}
-	if isBlankRow(cells) {
+	// Only the phone columns and their DDD columns are decoded: the others
+	// are copied as bytes, and decoding every cell cost more than
+	// normalizing the phones.
+	if c.blankBody() {
 		return c.writeRecord(nil, nil)
 	}
 	sum.Rows++
-	if !valid {
+	if c.codec.enc == nil && !utf8.Valid(c.raw.rec) {
 		sum.Unread++
 		return c.writeRecord(nil, nil)
 	}
-	r := row{line: c.raw.line}
-	r.cells, _ = pad(cells, width)
+	if c.rowCells == nil {
+		c.rowCells = make([]string, width)
+	}
+	cells := c.rowCells
+	for _, i := range c.w.reads {
+		cells[i] = ""
+		if i < len(c.raw.fields) {
+			cells[i] = c.codec.transient(c.raw.value(i))
+		}
+	}
+	r := row{line: c.raw.line, cells: cells}
 	edits := c.w.plan(r, len(c.raw.fields))
 	var status []string
 	if c.status {
@@ -201,6 +210,17 @@ func (c *csvRewrite) rewriteRecord(width int, sum *RewriteSummary) error {
 		}
 	}
 	return c.writeRecord(edits, status)
+}
+
+// blankBody tells a record of nothing but spaces, delimiters and quotes,
+// which the import skips as blank.
+func (c *csvRewrite) blankBody() bool {
+	for _, b := range c.raw.rec[:c.raw.bodyEnd] {
+		if b != ' ' && b != '\t' && b != '"' && b != c.delim {
+			return false
+		}
+	}
+	return true
 }
 
 // writeRecord copies the current record, replacing the fields that edits
@@ -216,7 +236,7 @@ func (c *csvRewrite) writeRecord(edits []cellEdit, extra []string) error {
 		}
 		f := fields[e.col]
 		b = append(b, rec[last:f.start]...)
-		b = quoteField(b, c.codec.encode(e.value), f.quoted, c.delim)
+		b = c.appendField(b, e.value, f.quoted)
 		last = f.end
 	}
 	b = append(b, rec[last:c.raw.bodyEnd]...)
@@ -226,11 +246,30 @@ func (c *csvRewrite) writeRecord(edits []cellEdit, extra []string) error {
 		}
 		for _, s := range extra {
 			b = append(b, c.delim)
-			b = quoteField(b, c.codec.encode(office.Neutralize(s)), false, c.delim)
+			b = c.appendField(b, office.Neutralize(s), false)
 		}
 	}
 	b = append(b, rec[c.raw.bodyEnd:]...)
 	c.buf = b
 	_, err := c.out.Write(b)
 	return err
+}
+
+// appendField appends s as one field in the file's encoding, quoted when
+// the original field was or when s needs it. Text that needs no encoding
+// (UTF-8 files, ASCII text such as dial strings) is appended as it is.
+func (c *csvRewrite) appendField(dst []byte, s string, quoted bool) []byte {
+	if c.codec.enc != nil && !isASCII(s) {
+		return quoteField(dst, c.codec.encode(s), quoted, c.delim)
+	}
+	if !quoted && strings.IndexByte(s, c.delim) < 0 && !strings.ContainsAny(s, "\"\r\n") &&
+		!(len(s) > 0 && (s[0] == ' ' || s[len(s)-1] == ' ')) {
+		return append(dst, s...)
+	}
+	dst = append(dst, '"')
+	if strings.IndexByte(s, '"') >= 0 {
+		s = strings.ReplaceAll(s, `"`, `""`)
+	}
+	dst = append(dst, s...)
+	return append(dst, '"')
 }

@@ -34,7 +34,7 @@ func rewriteXLSX(ctx context.Context, profile normalize.Profile, opts RewriteOpt
 	if err != nil {
 		return sum, err
 	}
-	w := &rewriter{b: newRecordBuilder(m, profile), header: x.Header(), onlyOK: opts.OnlyOK, sum: &sum}
+	w := newRewriter(newRecordBuilder(m, profile), x.Header(), opts.OnlyOK, &sum)
 	type statusRow struct {
 		row   int
 		cells []string

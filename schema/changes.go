@@ -202,40 +202,65 @@ type Change struct {
 	Record    RecordState
 }
 
+// changesHorizon is the first transaction id the feed may not read yet:
+// the smallest id in flight in this database, or the next id to be given
+// out when none is. It is computed from the reading transaction's own
+// snapshot: an id in that snapshot's in-flight list is left out only when
+// pg_stat_activity shows it running in another database, which can never
+// write this database's change log; an id it cannot place (a transaction
+// that ended since, a prepared one, a session it may not see) counts as in
+// flight. So every change below the horizon is committed and visible to the
+// reading snapshot, and a transaction of another database, however long,
+// does not hold the feed back.
+const changesHorizon = `
+	SELECT coalesce(
+		(SELECT min(x) FROM pg_snapshot_xip(s.snap) x
+		 WHERE xid(x) NOT IN (SELECT a.backend_xid FROM pg_stat_activity a
+			WHERE a.datname IS DISTINCT FROM current_database() AND a.backend_xid IS NOT NULL)),
+		pg_snapshot_xmax(s.snap))::text
+	FROM (SELECT pg_current_snapshot() AS snap) s`
+
 // Changes returns up to limit of the tenant's changes after cursor, in
-// (transaction, kind, record) order, and the cursor to continue from. Only
-// changes of transactions below the oldest one still in flight are read:
-// every such transaction has ended, so a change committed later can never
-// land behind a cursor already handed out, and each change is seen once.
+// (transaction, kind, record) order, and the cursor to continue from. It
+// reads only changes of transactions below changesHorizon, each of which has
+// ended, so a change committed later can never land behind a cursor already
+// handed out, and each change is seen once.
 func (db *DB) Changes(ctx context.Context, tenantID int64, after ChangeCursor, limit int) ([]Change, ChangeCursor, error) {
-	rows, err := db.Pool.Query(ctx, `
-		SELECT c.id, c.txid::text, c.kind, c.record_id, c.changed_at
-		FROM record_changes c
-		WHERE c.tenant_id = $1 AND (c.txid, c.kind, c.record_id) > ($2::text::xid8, $3, $4)
-			AND c.txid < pg_snapshot_xmin(pg_current_snapshot())
-		ORDER BY c.txid, c.kind, c.record_id
-		LIMIT $5`, tenantID, strconv.FormatUint(after.TxID, 10), string(after.Kind), after.RecordID, limit)
-	if err != nil {
-		return nil, after, wrapDBError(err)
-	}
 	var out []Change
 	var ids [2][]int64 // account ids, contact ids
-	var c Change
-	var tx, kind string
-	_, err = pgx.ForEachRow(rows, []any{&c.ID, &tx, &kind, &c.Cursor.RecordID, &c.ChangedAt}, func() error {
-		n, err := strconv.ParseUint(tx, 10, 64)
+	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
+		var horizon string
+		if err := tx.QueryRow(ctx, changesHorizon).Scan(&horizon); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT c.id, c.txid::text, c.kind, c.record_id, c.changed_at
+			FROM record_changes c
+			WHERE c.tenant_id = $1 AND (c.txid, c.kind, c.record_id) > ($2::text::xid8, $3, $4)
+				AND c.txid < $5::text::xid8
+			ORDER BY c.txid, c.kind, c.record_id
+			LIMIT $6`, tenantID, strconv.FormatUint(after.TxID, 10), string(after.Kind), after.RecordID, horizon, limit)
 		if err != nil {
 			return err
 		}
-		c.Cursor.TxID, c.Cursor.Kind = n, Kind(kind)
-		c.Record = RecordState{Kind: Kind(kind), ID: c.Cursor.RecordID, Deleted: true}
-		out = append(out, c)
-		if c.Cursor.Kind == KindAccount {
-			ids[0] = append(ids[0], c.Cursor.RecordID)
-		} else {
-			ids[1] = append(ids[1], c.Cursor.RecordID)
-		}
-		return nil
+		var c Change
+		var txid, kind string
+		_, err = pgx.ForEachRow(rows, []any{&c.ID, &txid, &kind, &c.Cursor.RecordID, &c.ChangedAt}, func() error {
+			n, err := strconv.ParseUint(txid, 10, 64)
+			if err != nil {
+				return err
+			}
+			c.Cursor.TxID, c.Cursor.Kind = n, Kind(kind)
+			c.Record = RecordState{Kind: Kind(kind), ID: c.Cursor.RecordID, Deleted: true}
+			out = append(out, c)
+			if c.Cursor.Kind == KindAccount {
+				ids[0] = append(ids[0], c.Cursor.RecordID)
+			} else {
+				ids[1] = append(ids[1], c.Cursor.RecordID)
+			}
+			return nil
+		})
+		return err
 	})
 	if err != nil {
 		return nil, after, wrapDBError(err)

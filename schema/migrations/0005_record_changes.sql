@@ -5,10 +5,11 @@
 -- record without logging it and a rolled-back change logs nothing.
 --
 -- txid is the writing transaction's id. A reader pages in (txid, kind,
--- record_id) order and reads only below pg_snapshot_xmin of its snapshot:
--- every transaction with a smaller id has ended, so no change can still
--- appear below the reader's cursor (see docs/crm.md). A record changed twice
--- in one transaction is logged once.
+-- record_id) order and reads only below the oldest transaction of this
+-- database still in flight in its snapshot: every transaction with a smaller
+-- id has ended, so no change can still appear below the reader's cursor
+-- (schema/changes.go, docs/crm.md). A record changed twice in one
+-- transaction is logged once.
 CREATE TABLE record_changes (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     tenant_id  bigint NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
