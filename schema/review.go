@@ -3,6 +3,8 @@ package schema
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -21,25 +23,63 @@ type ReviewFilter struct {
 	Field      string // a phone field, "" for all
 	Kind       Kind   // "" for both
 	// A search keeps the phones whose record's name or external id holds
-	// Text, or whose number holds Digits; "" for neither.
+	// Text, or whose number holds Digits; "" for neither. The counts
+	// (ReviewGroups) leave it out.
 	Text   string
 	Digits string // digits only
 }
 
-// reviewWhere adds the page's filters to reportFrom: $4 reason sets, $5
-// field, $6 kind, $7 text pattern, $8 digits pattern (either matching). The literal status
-// test lets the planner use phones_review, whose predicate it is.
-const reviewWhere = `
-			AND p.status <> 'ok'
-			AND ($4::text[] IS NULL OR p.reasons = ANY($4::text[]))
-			AND ($5::text = '' OR p.field = $5)
-			AND ($6::text = '' OR ($6 = 'account') = (p.account_id IS NOT NULL))
-			AND ($7::text = '' AND $8::text = ''
-				OR $7 <> '' AND (coalesce(a.external_id, c.external_id) ILIKE $7
-					OR a.name ILIKE $7 OR a.trade_name ILIKE $7
-					OR (c.first_name || ' ' || c.last_name) ILIKE $7 OR ca.name ILIKE $7)
-				OR $8 <> '' AND (p.e164 LIKE $8
-					OR regexp_replace(coalesce(p.override, p.raw), '[^0-9]+', '', 'g') LIKE $8))`
+// where returns the page's conditions, to follow reportFrom, for the
+// filters in use only, with every argument ($1 to $3 are reportFrom's).
+// Each combination of filters is its own statement, so that the generic
+// plan the API's pools use (TunePool) fits it: an index walk of
+// phones_review in id order. The literal status test is phones_review's
+// predicate, which lets the planner use it. search adds the name, external
+// id and number search (the counts leave it out, see ReviewGroups).
+func (f ReviewFilter) where(tenantID int64, search bool) (string, []any) {
+	args := []any{tenantID, f.Statuses, nil}
+	arg := func(v any) string {
+		args = append(args, v)
+		return "$" + strconv.Itoa(len(args))
+	}
+	var b strings.Builder
+	b.WriteString(` AND p.status <> 'ok'`)
+	if f.ReasonSets != nil {
+		b.WriteString(` AND p.reasons = ANY(` + arg(f.ReasonSets) + `::text[])`)
+	}
+	if f.Field != "" {
+		b.WriteString(` AND p.field = ` + arg(f.Field))
+	}
+	switch f.Kind {
+	case KindAccount:
+		b.WriteString(` AND p.account_id IS NOT NULL`)
+	case KindContact:
+		b.WriteString(` AND p.contact_id IS NOT NULL`)
+	}
+	var alts []string
+	if search && f.Text != "" {
+		t := arg("%" + likeEscaper.Replace(f.Text) + "%")
+		// The matching records first, once (a hashed subplan), rather than a
+		// name lookup for every flagged phone.
+		alts = append(alts, strings.NewReplacer("$t", t).Replace(`p.contact_id IN (SELECT c.id FROM contacts c
+				LEFT JOIN accounts ca ON ca.id = c.account_id AND ca.tenant_id = c.tenant_id
+				WHERE c.tenant_id = $1 AND (c.external_id ILIKE $t OR (c.first_name || ' ' || c.last_name) ILIKE $t
+					OR ca.name ILIKE $t OR ca.trade_name ILIKE $t OR c.company ILIKE $t))
+			OR p.account_id IN (SELECT a.id FROM accounts a WHERE a.tenant_id = $1
+				AND (a.external_id ILIKE $t OR a.name ILIKE $t OR a.trade_name ILIKE $t))`))
+	}
+	if search && f.Digits != "" {
+		d := arg("%" + likeEscaper.Replace(f.Digits) + "%")
+		// translate drops the punctuation numbers are typed with, at a
+		// fraction of a regular expression's cost per row.
+		alts = append(alts, strings.NewReplacer("$d", d).Replace(`p.e164 LIKE $d
+			OR translate(coalesce(p.override, p.raw), ' ()-./+', '') LIKE $d`))
+	}
+	if len(alts) > 0 {
+		b.WriteString(` AND (` + strings.Join(alts, ` OR `) + `)`)
+	}
+	return b.String(), args
+}
 
 // reviewColumns are a ReportRow's, in scanReviewRow's order.
 const reviewColumns = `
@@ -60,30 +100,16 @@ type ReviewRow struct {
 	Dial string
 }
 
-func (f ReviewFilter) args(tenantID int64) []any {
-	var sets any // a nil []string would be sent as an empty array, not NULL
-	if f.ReasonSets != nil {
-		sets = f.ReasonSets
-	}
-	text, digits := "", ""
-	if f.Text != "" {
-		text = "%" + likeEscaper.Replace(f.Text) + "%"
-	}
-	if f.Digits != "" {
-		digits = "%" + likeEscaper.Replace(f.Digits) + "%"
-	}
-	return []any{tenantID, f.Statuses, nil, sets, f.Field, string(f.Kind), text, digits}
-}
-
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
-// ReviewGroups counts the phones the list would show, ignoring
-// f.ReasonSets, by status and stored reasons: the report's summary, with the
-// page's other filters applied.
+// ReviewGroups counts the phones the list would show, by status and stored
+// reasons: the report's summary, with the page's filters but the reasons
+// (the counts are what a reason filter chooses from) and the search.
 func (db *DB) ReviewGroups(ctx context.Context, tenantID int64, f ReviewFilter) ([]ReportGroup, error) {
 	f.ReasonSets = nil
-	rows, err := db.Pool.Query(ctx, `SELECT p.status, p.reasons, count(*)`+reportFrom+reviewWhere+`
-		GROUP BY 1, 2 ORDER BY 1, 2`, f.args(tenantID)...)
+	where, args := f.where(tenantID, false)
+	rows, err := db.Pool.Query(ctx, `SELECT p.status, p.reasons, count(*)`+reportFrom+where+`
+		GROUP BY 1, 2 ORDER BY 1, 2`, args...)
 	if err != nil {
 		return nil, wrapDBError(err)
 	}
@@ -106,13 +132,15 @@ func (db *DB) ReviewRows(ctx context.Context, tenantID int64, f ReviewFilter, pg
 	if pg.Limit <= 0 || pg.Limit > 500 {
 		return nil, false, cti3cx.Errorf(cti3cx.EINVALID, "page size %d: want 1 to 500", pg.Limit)
 	}
-	args := append(f.args(tenantID), pg.After, pg.Limit+1)
-	order := `AND p.id > $9 ORDER BY p.id LIMIT $10`
+	where, args := f.where(tenantID, true)
+	n := len(args)
+	args = append(args, pg.After, pg.Limit+1)
+	order := fmt.Sprintf(` AND p.id > $%d ORDER BY p.id LIMIT $%d`, n+1, n+2)
 	if pg.Before > 0 {
-		args[8] = pg.Before
-		order = `AND p.id < $9 ORDER BY p.id DESC LIMIT $10`
+		args[n] = pg.Before
+		order = fmt.Sprintf(` AND p.id < $%d ORDER BY p.id DESC LIMIT $%d`, n+1, n+2)
 	}
-	rows, err := db.Pool.Query(ctx, reviewColumns+reportFrom+reviewWhere+order, args...)
+	rows, err := db.Pool.Query(ctx, reviewColumns+reportFrom+where+order, args...)
 	if err != nil {
 		return nil, false, wrapDBError(err)
 	}
