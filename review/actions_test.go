@@ -66,7 +66,9 @@ func TestListCountsFiltersAndSearch(t *testing.T) {
 		{"campo=mobilephone", []int64{id("(47) 8765-4321")}},
 		{"tipo=account", []int64{id("(20) 3333-4444")}},
 		{"tipo=contact&situacao=invalid", []int64{id("não tem")}},
-		{"busca=fantasia", []int64{id("(20) 3333-4444")}},
+		{"busca=fantasia", flagged}, // the account's trade name: its own phone, and its contact's company
+		{"busca=" + url.QueryEscape("comércio"), flagged},
+		{"busca=silva", flagged[:3]},
 		{"busca=MARIA", flagged[:3]},
 		{"busca=C1", flagged[:3]},
 		{"busca=" + url.QueryEscape("87654"), []int64{id("(47) 8765-4321")}},
@@ -259,7 +261,8 @@ func TestActions(t *testing.T) {
 	}
 
 	// The list is empty now, and each change is audited under the staff label.
-	if rows := rowsOf(b.do("GET", "/revisao/", nil, nil).body); len(rows) != 0 {
+	empty := b.do("GET", "/revisao/", nil, nil).body
+	if rows := rowsOf(empty); len(rows) != 0 || !strings.Contains(empty, `Todos <span class="n">0</span>`) {
 		t.Errorf("list after fixing everything: %v", rows)
 	}
 	actor := "staff:Maria (atendimento) de acme"

@@ -159,7 +159,7 @@ func (h *Handler) handleList(w http.ResponseWriter, r *http.Request) {
 	s := stateFrom(r.Context())
 	f := parseFilters(r.URL.Query())
 	sf := f.schemaFilter()
-	counts, err := h.db.ReviewGroups(r.Context(), s.Tenant.ID, sf)
+	counts, err := h.counts.get(r.Context(), s.Tenant.ID, sf)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -97,6 +97,9 @@ func (h *Handler) accept(ctx context.Context, s *state, fx *report.Fixer, id int
 }
 
 func (h *Handler) logged(s *state, out report.FixOutcome, action string) report.FixOutcome {
+	if out.Rejected == "" {
+		h.counts.forget(s.Tenant.ID)
+	}
 	if out.Stale {
 		out.Rejected = "o telefone mudou desde que a página foi aberta: confira o valor atual"
 	}

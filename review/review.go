@@ -44,6 +44,8 @@ type Deps struct {
 	RequestTimeout time.Duration
 	SignInRate     rate.Limit
 	SignInBurst    int
+	// CountsTTL is how long the counts per reason are kept (see counts).
+	CountsTTL time.Duration
 }
 
 // Handler serves the review pages.
@@ -53,6 +55,7 @@ type Handler struct {
 	ttl     time.Duration
 	timeout time.Duration
 	limits  *limiter
+	counts  *counts
 	pages   map[string]*template.Template
 	static  http.Handler
 }
@@ -74,6 +77,7 @@ func New(deps Deps) *Handler {
 		ttl:     orDuration(deps.SessionTTL, DefaultSessionTTL),
 		timeout: orDuration(deps.RequestTimeout, DefaultRequestTimeout),
 		limits:  newLimiter(orRate(deps.SignInRate, DefaultSignInRate), orInt(deps.SignInBurst, DefaultSignInBurst)),
+		counts:  newCounts(deps.DB, orDuration(deps.CountsTTL, DefaultCountsTTL)),
 		pages:   parsePages(),
 	}
 	sub, err := fs.Sub(staticFiles, "static")

@@ -99,9 +99,8 @@ type browser struct {
 
 func (w *world) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	c := w.srv.Client()
-	c.Jar = jar
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c := &http.Client{Transport: w.srv.Client().Transport, Jar: jar, // srv.Client() is one shared client
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	return &browser{w: w, client: c}
 }
 
@@ -219,6 +218,14 @@ func TestSignIn(t *testing.T) {
 	if strings.Contains(session, "Secure") {
 		t.Errorf("session cookie over plain HTTP is Secure: %q", session)
 	}
+	// Behind a proxy that terminates TLS and says so, the cookie is Secure.
+	proxied := w.browser()
+	form := proxied.do("GET", "/revisao/entrar", nil, nil)
+	pa := proxied.do("POST", "/revisao/entrar", url.Values{"csrf": {csrfOf(t, form.body)}, "empresa": {"acme"}, "chave": {w.staff["acme"]}},
+		map[string]string{"X-Forwarded-Proto": "https"})
+	if c := strings.Join(pa.header.Values("Set-Cookie"), "\n"); !regexp.MustCompile(`cti3cx_revisao=[^;]+;.*Secure`).MatchString(c) {
+		t.Errorf("session cookie behind a TLS proxy: %d %s\n%s", pa.status, c, pa.body)
+	}
 	list := b.do("GET", "/revisao/", nil, nil)
 	if list.status != 200 || !strings.Contains(list.body, "Maria (atendimento) de acme") {
 		t.Fatalf("list: %d", list.status)
@@ -283,6 +290,12 @@ func TestSignInIsRateLimited(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, false)
 	b := w.browser()
+	// Only failures count: signing in again and again is never refused.
+	for i := range 2 * review.DefaultSignInBurst {
+		if a := b.signIn("acme", w.staff["acme"]); a.status != http.StatusSeeOther {
+			t.Fatalf("sign-in #%d: %d", i, a.status)
+		}
+	}
 	statuses := []int{}
 	for range review.DefaultSignInBurst + 1 {
 		statuses = append(statuses, b.signIn("acme", "c3x_guess").status)

@@ -53,10 +53,13 @@ func stateFrom(ctx context.Context) *state {
 }
 
 // cookie is one of the pages' cookies: HttpOnly, SameSite=Strict, scoped to
-// /revisao/, Secure when the request came over TLS.
+// /revisao/, Secure when the request came over TLS, to the API or to a proxy
+// in front of it that says so (X-Forwarded-Proto: a client that sends it
+// falsely only makes its own cookie stricter).
 func cookie(r *http.Request, name, value string, maxAge time.Duration) *http.Cookie {
+	secure := r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 	c := &http.Cookie{Name: name, Value: value, Path: cookiePath, HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: int(maxAge / time.Second)}
+		SameSite: http.SameSiteStrictMode, Secure: secure, MaxAge: int(maxAge / time.Second)}
 	if maxAge > 0 {
 		c.Expires = time.Now().Add(maxAge)
 	}
@@ -191,8 +194,8 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusForbidden, form)
 		return
 	}
-	attempt, ok := h.limits.reserve(clientAddr(r))
-	if !ok {
+	client := clientAddr(r)
+	if !h.limits.allowed(client) {
 		w.Header().Set("Retry-After", "60")
 		form.Error = "Muitas tentativas de entrada. Aguarde um minuto e tente de novo."
 		h.renderSignIn(w, r, http.StatusTooManyRequests, form)
@@ -202,22 +205,22 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	creds, err := h.db.Credentials(ctx, slug)
 	if err != nil && cti3cx.ErrorCode(err) != cti3cx.ENOTFOUND {
-		attempt.Cancel() // our failure, not theirs
-		h.fail(w, r, err)
+		h.fail(w, r, err) // our failure, not theirs: not counted
 		return
 	}
 	tok, ok := creds.Match(secret)
 	switch {
 	case err != nil || !ok || secret == "":
+		h.limits.failed(client)
 		form.Error = "Empresa ou chave de acesso inválida."
 		h.renderSignIn(w, r, http.StatusUnauthorized, form)
 		return
 	case tok.Role != schema.RoleStaff:
+		h.limits.failed(client)
 		form.Error = "Esta chave de acesso não é de equipe: peça ao administrador uma chave de equipe (staff)."
 		h.renderSignIn(w, r, http.StatusForbidden, form)
 		return
 	}
-	attempt.Cancel() // only failed attempts count
 	sess, cookieSecret, err := h.db.CreateSession(ctx, creds.Tenant.ID, tok.ID, h.ttl)
 	if err != nil {
 		h.fail(w, r, err)
@@ -269,9 +272,8 @@ func newLimiter(r rate.Limit, burst int) *limiter {
 	return &limiter{rate: r, burst: burst, by: map[string]*rate.Limiter{}}
 }
 
-// reserve takes one attempt from key's bucket; false when it is empty. A
-// caller whose attempt succeeded gives it back with Cancel.
-func (l *limiter) reserve(key string) (*rate.Reservation, bool) {
+// limit returns key's bucket, made on first use.
+func (l *limiter) limit(key string) *rate.Limiter {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	lim := l.by[key]
@@ -282,10 +284,13 @@ func (l *limiter) reserve(key string) (*rate.Reservation, bool) {
 		lim = rate.NewLimiter(l.rate, l.burst)
 		l.by[key] = lim
 	}
-	r := lim.Reserve()
-	if r.Delay() > 0 {
-		r.Cancel()
-		return nil, false
-	}
-	return r, true
+	return lim
 }
+
+// allowed says whether key may try to sign in: its bucket holds an
+// attempt. Only failures take one (failed), so that signing in again and
+// again is never refused; concurrent attempts may overshoot by their number.
+func (l *limiter) allowed(key string) bool { return l.limit(key).Tokens() >= 1 }
+
+// failed takes one attempt from key's bucket.
+func (l *limiter) failed(key string) { l.limit(key).Allow() }
