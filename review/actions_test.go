@@ -211,6 +211,11 @@ func TestActions(t *testing.T) {
 	if !strings.Contains(notice, "Sugestão aceita: Maria Silva acme (celular), o 3CX vai discar 0047987654321.") {
 		t.Errorf("no notice after accepting:\n%s", notice)
 	}
+	// The counts (cached since the sign-in's list) lost the accepted phone.
+	if l := b.do("GET", "/revisao/", nil, nil).body; !strings.Contains(l, `Todos <span class="n">3</span>`) ||
+		strings.Contains(l, `data-motivo="added_ninth_digit"`) {
+		t.Errorf("counts after accepting: %s", l)
+	}
 	if s := rt.Get(t, w.db, ids["(47) 8765-4321"]); s.Override == nil || *s.Override != "+5547987654321" || s.Status != "ok" {
 		t.Errorf("accepted phone stored as %+v", s)
 	}

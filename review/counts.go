@@ -2,6 +2,7 @@ package review
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -22,8 +23,8 @@ const maxCounts = 10000
 // 100,000 flagged phones reads all of them (some 100-300 ms on a loaded
 // machine), while a page of 50 is an index walk of a few milliseconds: so
 // the counts are computed at most once per TTL for each set of filters, and
-// forgotten for the tenant whenever a correction is stored through these
-// pages. What imports and revalidation change shows within the TTL.
+// a correction stored through these pages takes its phone off them. What
+// imports and revalidation change shows within the TTL.
 type counts struct {
 	db    *schema.DB
 	ttl   time.Duration
@@ -77,13 +78,30 @@ func (c *counts) get(ctx context.Context, tenantID int64, f schema.ReviewFilter)
 	return v.([]schema.ReportGroup), nil
 }
 
-// forget drops the tenant's counts: a correction changed them.
-func (c *counts) forget(tenantID int64) {
+// left takes a phone that a correction just took out of the list off the
+// tenant's cached counts it was in, so that the page after a correction
+// needs no recount. A phone that was not in the list changes nothing.
+func (c *counts) left(tenantID int64, r schema.ReviewRow) {
+	if r.Status == "ok" || (r.Override != nil && r.Status != "invalid") {
+		return // not in the list: fixed by staff already
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k := range c.by {
-		if k.tenantID == tenantID {
-			delete(c.by, k)
+	for k, e := range c.by {
+		if k.tenantID != tenantID || !slices.Contains(strings.Split(k.statuses, ","), r.Status) ||
+			(k.field != "" && k.field != r.Field) || (k.kind != "" && k.kind != string(r.Kind)) {
+			continue
 		}
+		// A new slice: a request may be reading the old one.
+		groups := make([]schema.ReportGroup, 0, len(e.groups))
+		for _, g := range e.groups {
+			if g.Status == r.Status && g.Reasons == r.Reasons {
+				g.Count--
+			}
+			if g.Count > 0 {
+				groups = append(groups, g)
+			}
+		}
+		c.by[k] = countEntry{groups: groups, at: e.at}
 	}
 }

@@ -88,17 +88,22 @@ func (h *Handler) accept(ctx context.Context, s *state, fx *report.Fixer, id int
 	case err != nil:
 		return report.FixOutcome{}, row, err
 	case report.RefOf(row.ReportRow) != ref:
-		return h.logged(s, report.FixOutcome{PhoneID: id, Stale: true}, "accept"), row, nil
+		return h.logged(s, row, report.FixOutcome{PhoneID: id, Stale: true}, "accept"), row, nil
 	case !acceptable(row):
 		return report.FixOutcome{PhoneID: id, Rejected: "não há sugestão de número para aceitar"}, row, nil
 	}
 	out, err := fx.Apply(ctx, report.Correction{Ref: ref, Value: row.E164})
-	return h.logged(s, out, "accept"), row, err
+	if err != nil {
+		return out, row, err
+	}
+	return h.logged(s, row, out, "accept"), row, nil
 }
 
-func (h *Handler) logged(s *state, out report.FixOutcome, action string) report.FixOutcome {
-	if out.Rejected == "" {
-		h.counts.forget(s.Tenant.ID)
+// logged logs a correction's outcome and, when it was stored, takes the
+// phone (as it was before) off the cached counts.
+func (h *Handler) logged(s *state, before schema.ReviewRow, out report.FixOutcome, action string) report.FixOutcome {
+	if out.Rejected == "" && out.PhoneID != 0 {
+		h.counts.left(s.Tenant.ID, before)
 	}
 	if out.Stale {
 		out.Rejected = "o telefone mudou desde que a página foi aberta: confira o valor atual"
@@ -159,12 +164,17 @@ func (h *Handler) handleCorrect(w http.ResponseWriter, r *http.Request) {
 	if len(value) > MaxTyped {
 		value = value[:MaxTyped]
 	}
+	before, err := h.db.ReviewPhone(r.Context(), s.Tenant.ID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	out, err := fx.Apply(r.Context(), report.Correction{Ref: ref, Value: value})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out = h.logged(s, out, "correct")
+	out = h.logged(s, before, out, "correct")
 	row, err := h.db.ReviewPhone(r.Context(), s.Tenant.ID, id)
 	if err != nil {
 		h.fail(w, r, err)
@@ -189,19 +199,19 @@ func (h *Handler) handleNotAPhone(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	before, err := h.db.ReviewPhone(r.Context(), s.Tenant.ID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	out, err := fx.Apply(r.Context(), report.Correction{Ref: ref, NotAPhone: true})
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	out = h.logged(s, out, "not_a_phone")
-	row, err := h.db.ReviewPhone(r.Context(), s.Tenant.ID, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.done(w, r, out, fmt.Sprintf("Número apagado: %s (%s) não tem mais este telefone.", row.Name,
-		report.FieldLabel(row.Field)))
+	out = h.logged(s, before, out, "not_a_phone")
+	h.done(w, r, out, fmt.Sprintf("Número apagado: %s (%s) não tem mais este telefone.", before.Name,
+		report.FieldLabel(before.Field)))
 }
 
 // handleAcceptSelected accepts the suggestion of every ticked row.
