@@ -30,12 +30,13 @@ fuzz: ## run every fuzz target for FUZZTIME executions (default 100000x)
 		$(GO) test -run='^$$' -fuzz="^$$target$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) $$pkg; \
 	done < .fuzz-targets; rm -f .fuzz-targets
 
-bench: ## measure every speed target: normalize, test databases, imports, API load, revalidation (~20 min)
+bench: ## measure every speed target: normalize, test databases, imports, API load, revalidation, review page (~25 min)
 	$(GO) test -run='^$$' -bench=. -benchmem ./normalize/
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=50x ./schema/
 	$(GO) test -run='^$$' -bench=Load -benchtime=20000x -timeout=30m ./api/
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=60m ./loader/
 	$(GO) test -run='^$$' -bench=BenchmarkRevalidate -benchtime=1x -timeout=60m ./loader/revalidate/
+	$(GO) test -run='^$$' -bench=BenchmarkReview -benchtime=200x -timeout=30m ./review/
 
 lint: ## go vet, a gofmt check, go mod tidy -diff and staticcheck (pinned)
 	$(GO) vet $(PKGS)
