@@ -163,6 +163,7 @@ type outcome struct {
 	alt    alternative
 	hasAlt bool
 	bad    [2]byte // the unassigned DDD, for InvalidDDD
+	badPar string  // a parenthesised group that is no DDD: "9" of "(9)", "200" of "(200)"
 	badCol string  // the row's DDD column when it is the unassigned DDD
 
 	colConflict bool // alt is the reading with the row's DDD column
@@ -215,9 +216,11 @@ func (e engine) interpret(p *Profile, s *segment, o *outcome) bool {
 	case placeholderDigits(d):
 		o.invalid(Reasons(Placeholder))
 		return true
-	case !s.plus && s.pstate == parenClosed && s.paren == 1 && d[0] != '0':
-		o.invalid(Reasons(InvalidDDD)) // "(9) 3241-5566": a one-digit DDD is never part of the number
-		o.bad = [2]byte{d[0]}
+	case !s.plus && s.pstate == parenClosed && (s.paren == 1 || s.paren == 3) && d[0] != '0' && s.n > s.paren:
+		// "(9) 3241-5566", "(200) 0000-000": a group of one or three digits
+		// in front is a mistyped DDD, never part of the number.
+		o.invalid(Reasons(InvalidDDD))
+		o.badPar = string(d[:s.paren])
 		return true
 	}
 	rest, group := s.dddGroup()

@@ -135,8 +135,8 @@ func (o *outcome) invalidSuggestion() string {
 	case o.rs.Has(InvalidDDD) && o.badCol != "":
 		return "DDD " + o.badCol + " da coluna de DDD não existe: confira o DDD"
 	case o.rs.Has(InvalidDDD):
-		if o.bad[1] == 0 {
-			return "DDD (" + string(o.bad[:1]) + ") de um só dígito não existe: um DDD tem dois dígitos; confira o DDD"
+		if o.badPar != "" {
+			return "DDD (" + o.badPar + ") não existe: um DDD tem dois dígitos; confira o DDD"
 		}
 		return "DDD " + string(o.bad[:]) + " não existe: confira o DDD"
 	case o.rs.Has(MissingDDD):

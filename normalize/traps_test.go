@@ -21,7 +21,10 @@ var trapVectors = []vector{
 	{in: "(9) 32415566", want: []w{bad("invalid_ddd")}},
 	{in: "(1) 3241-5566", want: []w{bad("invalid_ddd")}},
 	{in: "(9) 98123-4567", ddd: "-", want: []w{bad("invalid_ddd")}},
-	{in: "(0) 11 3241-5566", want: []w{ok("+551132415566", "001132415566", TypeFixed)}}, // "(0)" is the trunk prefix
+	{in: "(113) 3241-5566", want: []w{bad("invalid_ddd")}}, // never DDD 11 + 33241-5566 or (11) 3324-1556…
+	{in: "(200)00000", want: []w{bad("invalid_ddd")}},
+	{in: "(3241-5566)", want: []w{fixed("+554732415566", "004732415566", TypeFixed, "added_default_ddd")}}, // a number in parentheses
+	{in: "(0) 11 3241-5566", want: []w{ok("+551132415566", "001132415566", TypeFixed)}},                    // "(0)" is the trunk prefix
 	{in: "(+1) 650 253 0000", want: []w{ok("+16502530000", "0016502530000", TypeForeign)}},
 
 	// Two complete numbers separated only by a space or " - ".
@@ -88,7 +91,8 @@ func TestTrapSuggestions(t *testing.T) {
 	for _, c := range []struct{ cell, col, want string }{
 		{"(11) 3555-1200 (Ramais 210 e 215)", "", "Outros ramais: 215"},
 		{"3555-1200 ramais 10, 11 e 12", "", "Confirme: número sem DDD; usado o DDD padrão 47 → (47) 3555-1200; outros ramais: 11, 12"},
-		{"(9) 32415566", "", "DDD (9) de um só dígito não existe: um DDD tem dois dígitos; confira o DDD"},
+		{"(9) 32415566", "", "DDD (9) não existe: um DDD tem dois dígitos; confira o DDD"},
+		{"(113) 3241-5566", "", "DDD (113) não existe: um DDD tem dois dígitos; confira o DDD"},
 		{"(33) 61234-5678", "", sugInvalidNumber},
 		{"33612345678", "33", sugInvalidNumber},
 	} {
