@@ -146,9 +146,10 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 		if s.results, raw = b.normalizePhone(s.results[:0], r, pc); raw == "" {
 			continue
 		}
+		ddd := b.dddCell(r, pc)
 		for i, res := range s.results {
 			rec.Phones = append(rec.Phones, schema.StagedPhone{
-				Field: pc.field, Position: int16(i), Raw: raw, Input: res.Input,
+				Field: pc.field, Position: int16(i), Raw: raw, DDD: ddd, Input: res.Input,
 				E164: res.E164, Dial: res.Dial, Type: string(res.Type), Extension: res.Extension,
 				Status: string(res.Status), Reasons: res.Reasons.String(), Suggestion: res.Suggestion,
 			})
@@ -159,9 +160,9 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 }
 
 // normalizePhone reads one phone cell of r, with its DDD column when it has
-// one, appending the results to dst. It returns the raw value stored with
-// them, "" for an empty cell. Imports and rewrites both read cells through
-// it, so they get the same results.
+// one, appending the results to dst. It returns the cell, trimmed: the raw
+// value stored with them, "" for an empty cell. Imports and rewrites both
+// read cells through it, so they get the same results.
 func (b *recordBuilder) normalizePhone(dst []normalize.Result, r row, pc phoneCol) ([]normalize.Result, string) {
 	cell := strings.TrimSpace(r.cells[pc.col])
 	if cell == "" {
@@ -172,21 +173,16 @@ func (b *recordBuilder) normalizePhone(dst []normalize.Result, r row, pc phoneCo
 	}
 	// normalize decides what the DDD cell means: no DDD ("0", "**"), the
 	// DDD of the numbers without one, or a contradiction (ambiguous).
-	n := len(dst)
-	dst = b.profile.AppendNormalizeDDD(dst, cell, r.cells[pc.ddd])
-	return dst, withColumnDDD(cell, dst[n:])
+	return b.profile.AppendNormalizeDDD(dst, cell, r.cells[pc.ddd]), cell
 }
 
-// withColumnDDD is the raw value stored for a cell that took the DDD of its
-// column: "(62) " + cell, so that reports and revalidation read the number
-// the import read. A cell the column did not apply to stays as it is.
-func withColumnDDD(cell string, results []normalize.Result) string {
-	for _, res := range results {
-		if res.Reasons&normalize.Reasons(normalize.DDDFromColumn) != 0 && strings.HasPrefix(res.E164, "+55") && len(res.E164) > 5 {
-			return "(" + res.E164[3:5] + ") " + cell
-		}
+// dddCell is the DDD cell of a phone column, trimmed; "" when it has none.
+// It is stored beside the phone's raw cell for revalidation.
+func (b *recordBuilder) dddCell(r row, pc phoneCol) string {
+	if pc.ddd < 0 {
+		return ""
 	}
-	return cell
+	return strings.TrimSpace(r.cells[pc.ddd])
 }
 
 // hash covers every imported field and every phone cell: equal hashes
@@ -203,6 +199,10 @@ func (b *recordBuilder) hash(rec *schema.StagedRecord, s *scratch) string {
 			s.h.Write([]byte(p.Field))
 			s.h.Write([]byte{0x1e})
 			s.h.Write([]byte(p.Raw))
+			if p.DDD != "" { // only then: rows without a DDD column keep their hash
+				s.h.Write([]byte{0x1e})
+				s.h.Write([]byte(p.DDD))
+			}
 			s.h.Write([]byte{0x1f})
 		}
 	}

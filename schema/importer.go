@@ -25,6 +25,7 @@ type StagedPhone struct {
 	Field      string
 	Position   int16
 	Raw        string // the whole cell
+	DDD        string // the cell of its DDD column, as received; "" when none
 	Input      string
 	E164       string
 	Dial       string
@@ -92,9 +93,9 @@ var kinds = map[string]kindSQL{
 }
 
 var phoneArrays = []string{"p_field", "p_position", "p_raw", "p_input", "p_e164", "p_dial", "p_type",
-	"p_extension", "p_status", "p_reasons", "p_suggestion"}
+	"p_extension", "p_status", "p_reasons", "p_suggestion", "p_ddd"}
 
-const phoneCols = "field, position, raw, input, e164, dial, type, extension, status, reasons, suggestion"
+const phoneCols = "field, position, raw, input, e164, dial, type, extension, status, reasons, suggestion, ddd"
 
 func (im Importer) sql() (kindSQL, error) {
 	k, ok := kinds[im.Kind]
@@ -119,7 +120,7 @@ func (im Importer) Stage(ctx context.Context, tx pgx.Tx, next func() (*StagedRec
 	ddl := fmt.Sprintf(`CREATE TEMP TABLE import_stage (line integer NOT NULL, external_id text NOT NULL, %s,
 		content_hash text NOT NULL, p_field text[], p_position smallint[], p_raw text[], p_input text[],
 		p_e164 text[], p_dial text[], p_type text[], p_extension text[], p_status text[], p_reasons text[],
-		p_suggestion text[]) ON COMMIT DROP`, strings.Join(cols, ", "))
+		p_suggestion text[], p_ddd text[]) ON COMMIT DROP`, strings.Join(cols, ", "))
 	if _, err := tx.Exec(ctx, ddl); err != nil {
 		return 0, wrapDBError(err)
 	}
@@ -163,13 +164,14 @@ func (s *stageSource) Values() ([]any, error) {
 	field, raw, input := make([]string, n), make([]string, n), make([]string, n)
 	e164, dial, typ := make([]string, n), make([]string, n), make([]string, n)
 	ext, status, reasons, sugg := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	ddd := make([]string, n)
 	pos := make([]int16, n)
 	for i, p := range r.Phones {
 		field[i], pos[i], raw[i], input[i] = p.Field, p.Position, p.Raw, p.Input
 		e164[i], dial[i], typ[i], ext[i] = p.E164, p.Dial, p.Type, p.Extension
-		status[i], reasons[i], sugg[i] = p.Status, p.Reasons, p.Suggestion
+		status[i], reasons[i], sugg[i], ddd[i] = p.Status, p.Reasons, p.Suggestion, p.DDD
 	}
-	s.vals = append(s.vals, field, pos, raw, input, e164, dial, typ, ext, status, reasons, sugg)
+	s.vals = append(s.vals, field, pos, raw, input, e164, dial, typ, ext, status, reasons, sugg, ddd)
 	return s.vals, nil
 }
 
@@ -284,8 +286,8 @@ func (im Importer) upsertSQL(k kindSQL) string {
 }
 
 const unnestPhones = `CROSS JOIN LATERAL unnest(s.p_field, s.p_position, s.p_raw, s.p_input, s.p_e164, s.p_dial,
-	s.p_type, s.p_extension, s.p_status, s.p_reasons, s.p_suggestion)
-	AS p(field, position, raw, input, e164, dial, type, extension, status, reasons, suggestion)`
+	s.p_type, s.p_extension, s.p_status, s.p_reasons, s.p_suggestion, s.p_ddd)
+	AS p(field, position, raw, input, e164, dial, type, extension, status, reasons, suggestion, ddd)`
 
 // writePhones inserts the phones of new records, and for updated records
 // rewrites the fields whose cell changed.
@@ -309,23 +311,23 @@ func (im Importer) writePhones(ctx context.Context, tx pgx.Tx, k kindSQL, anyUpd
 		// including appearing or disappearing.
 		fmt.Sprintf(`CREATE TEMP TABLE import_repl ON COMMIT DROP AS
 			SELECT owner_id, field FROM
-				(SELECT owner_id, field, raw FROM import_np WHERE position = 0) n
+				(SELECT owner_id, field, raw, ddd FROM import_np WHERE position = 0) n
 			FULL JOIN
-				(SELECT ph.%[1]s AS owner_id, ph.field, ph.raw FROM phones ph
+				(SELECT ph.%[1]s AS owner_id, ph.field, ph.raw, ph.ddd FROM phones ph
 				 JOIN import_changed ch ON ch.id = ph.%[1]s AND NOT ch.inserted
 				 WHERE ph.tenant_id = $1 AND ph.position = 0) o
 			USING (owner_id, field)
-			WHERE n.raw IS DISTINCT FROM o.raw`, k.owner),
+			WHERE (n.raw, n.ddd) IS DISTINCT FROM (o.raw, o.ddd)`, k.owner),
 		fmt.Sprintf(`DELETE FROM phones ph USING import_repl r
 			WHERE ph.tenant_id = $1 AND ph.%[1]s = r.owner_id AND ph.field = r.field
 				AND NOT EXISTS (SELECT 1 FROM import_np n
 					WHERE n.owner_id = r.owner_id AND n.field = r.field AND n.position = ph.position)`, k.owner),
 		fmt.Sprintf(`INSERT INTO phones (tenant_id, %[1]s, %[2]s, rules_version, profile_fingerprint)
 			SELECT $1, n.owner_id, n.field, n.position, n.raw, n.input, n.e164, n.dial, n.type, n.extension,
-				n.status, n.reasons, n.suggestion, $2, $3
+				n.status, n.reasons, n.suggestion, n.ddd, $2, $3
 			FROM import_np n JOIN import_repl r USING (owner_id, field)
 			ORDER BY n.owner_id, n.field, n.position
-			ON CONFLICT (%[1]s, field, position) DO UPDATE SET raw = EXCLUDED.raw, input = EXCLUDED.input,
+			ON CONFLICT (%[1]s, field, position) DO UPDATE SET raw = EXCLUDED.raw, ddd = EXCLUDED.ddd, input = EXCLUDED.input,
 				override = NULL, e164 = EXCLUDED.e164, dial = EXCLUDED.dial, type = EXCLUDED.type,
 				extension = EXCLUDED.extension, status = EXCLUDED.status, reasons = EXCLUDED.reasons,
 				suggestion = EXCLUDED.suggestion, rules_version = EXCLUDED.rules_version,

@@ -72,6 +72,7 @@ type PhoneCheck struct {
 	ID       int64
 	Position int
 	Raw      string
+	DDD      string // the cell of its row's DDD column; "" when none
 	Override *string
 	Normalized
 }
@@ -95,7 +96,7 @@ type Normalized struct {
 func (db *DB) PhonesToRevalidate(ctx context.Context, tenantID, afterID int64, rulesVersion, fingerprint string,
 	all bool, checkedBefore time.Time, limit int) ([]PhoneCheck, error) {
 	rows, err := db.Pool.Query(ctx, `
-		SELECT id, position, raw, override, input, e164, dial, type, extension, status, reasons, suggestion
+		SELECT id, position, raw, ddd, override, input, e164, dial, type, extension, status, reasons, suggestion
 		FROM phones
 		WHERE tenant_id = $1 AND id > $2
 			AND (rules_version <> $3 OR profile_fingerprint <> $4 OR ($5 AND checked_at < $6))
@@ -106,7 +107,7 @@ func (db *DB) PhonesToRevalidate(ctx context.Context, tenantID, afterID int64, r
 	}
 	batch := make([]PhoneCheck, 0, limit)
 	var p PhoneCheck
-	_, err = pgx.ForEachRow(rows, []any{&p.ID, &p.Position, &p.Raw, &p.Override, &p.Input, &p.E164, &p.Dial,
+	_, err = pgx.ForEachRow(rows, []any{&p.ID, &p.Position, &p.Raw, &p.DDD, &p.Override, &p.Input, &p.E164, &p.Dial,
 		&p.Type, &p.Extension, &p.Status, &p.Reasons, &p.Suggestion}, func() error {
 		batch = append(batch, p)
 		return nil

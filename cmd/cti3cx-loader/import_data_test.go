@@ -68,7 +68,8 @@ func TestImportRealData(t *testing.T) {
 		if !strings.HasPrefix(a.Name, "CAIXA DE ASSISTÊNCIA") || a.TradeName != "E-VIDA" || a.TaxID != "11828089000103" || a.Email != "governanca@evida.org.br" {
 			t.Fatalf("418374 = %+v", a)
 		}
-		if p := e.accountPhone("418374", "businessphone/0"); p.E164 != "+556139668300" || p.Raw != "(61) 39668300" {
+		if p := e.accountPhone("418374", "businessphone/0"); p.E164 != "+556139668300" || p.Raw != "39668300" ||
+			e.count(`SELECT count(*) FROM phones WHERE id = $1 AND ddd = '61'`, p.ID) != 1 {
 			t.Fatalf("DDD + Telefone: %+v", p)
 		}
 		if p := e.accountPhone("418374", "fax/0"); p.E164 != "+556139668302" {

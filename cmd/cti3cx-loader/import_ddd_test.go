@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -67,15 +68,15 @@ func TestImportDDDCellMeanings(t *testing.T) {
 		status, reason   string   // of the first number
 		raw              string
 	}{
-		{"DDD 62", "62", "32417788", []string{"+556232417788"}, "ok", "ddd_from_column", "(62) 32417788"},
+		{"DDD 62", "62", "32417788", []string{"+556232417788"}, "ok", "ddd_from_column", "32417788"},
 		{"empty DDD: the tenant's", "", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
 		{"0 is no DDD", "0", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
 		{"00 is no DDD", "00", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
 		{"** is no DDD", "**", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
 		{"letters are no DDD", "NI", "32417788", []string{"+554732417788"}, "fixed", "added_default_ddd", "32417788"},
-		{"011 is DDD 11", "011", "32417788", []string{"+551132417788"}, "ok", "ddd_from_column", "(11) 32417788"},
-		{"0xx21 is DDD 21", "0xx21", "25436677", []string{"+552125436677"}, "ok", "ddd_from_column", "(21) 25436677"},
-		{"several numbers, one DDD", "62", "32417788/ 98123-4567", []string{"+556232417788", "+5562981234567"}, "ok", "ddd_from_column", "(62) 32417788/ 98123-4567"},
+		{"011 is DDD 11", "011", "32417788", []string{"+551132417788"}, "ok", "ddd_from_column", "32417788"},
+		{"0xx21 is DDD 21", "0xx21", "25436677", []string{"+552125436677"}, "ok", "ddd_from_column", "25436677"},
+		{"several numbers, one DDD", "62", "32417788/ 98123-4567", []string{"+556232417788", "+5562981234567"}, "ok", "ddd_from_column", "32417788/ 98123-4567"},
 		{"own DDD contradicting the column", "75", "9981234567", nil, "fixed", "ambiguous", "9981234567"},
 	}
 	var b strings.Builder
@@ -91,6 +92,10 @@ func TestImportDDDCellMeanings(t *testing.T) {
 			if p.Status != c.status || !strings.Contains(p.Reasons, c.reason) || p.Raw != c.raw {
 				t.Fatalf("%+v, want %s + %s, raw %q", p, c.status, c.reason, c.raw)
 			}
+			// The DDD cell is kept beside the raw cell, as received.
+			if n := e.count(`SELECT count(*) FROM phones WHERE id = $1 AND ddd = $2`, p.ID, c.ddd); n != 1 {
+				t.Fatalf("phone %d: ddd not stored as %q", p.ID, c.ddd)
+			}
 			for pos, want := range c.want {
 				if q := e.accountPhone(id, fmt.Sprintf("businessphone/%d", pos)); q.E164 != want {
 					t.Errorf("number %d: %+v, want %s", pos, q, want)
@@ -100,5 +105,15 @@ func TestImportDDDCellMeanings(t *testing.T) {
 				t.Errorf("ambiguous: suggestion %q, e164 %s: want the cell's own reading and the column's in the suggestion", p.Suggestion, p.E164)
 			}
 		})
+	}
+	// Revalidation reads each cell with its DDD cell again: nothing changes.
+	before := e.count(`SELECT count(*) FROM phones`)
+	if code, out, errOut := e.cli.run("", "revalidate", "--tenant", "acme", "--all"); code != 0 {
+		t.Fatalf("revalidate: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var checked, changed int
+	if err := e.db.Pool.QueryRow(context.Background(), `SELECT checked, changed FROM revalidation_runs ORDER BY id DESC LIMIT 1`).Scan(&checked, &changed); err != nil ||
+		checked != before || changed != 0 {
+		t.Fatalf("revalidation checked %d and changed %d of %d phones read with their DDD column (%v)", checked, changed, before, err)
 	}
 }

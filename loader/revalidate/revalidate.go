@@ -236,10 +236,16 @@ func (r *runner) renormalize(p *schema.PhoneCheck) schema.Normalized {
 		return n
 	}
 	value, at := p.Raw, p.Position
-	if p.Override != nil {
-		value, at = *p.Override, 0
+	switch {
+	case p.Override != nil:
+		r.results = r.profile.AppendNormalize(r.results[:0], *p.Override)
+		at = 0
+	case p.DDD != "":
+		// The cell with its row's DDD cell, as the import read them.
+		r.results = r.profile.AppendNormalizeDDD(r.results[:0], value, p.DDD)
+	default:
+		r.results = r.profile.AppendNormalize(r.results[:0], value)
 	}
-	r.results = r.profile.AppendNormalize(r.results[:0], value)
 	if at >= len(r.results) {
 		return schema.Normalized{
 			Input:      p.Input,
