@@ -34,7 +34,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	code := m.Run()
+	code := schematest.Run(m) // drops the test databases this binary created
 	if binDir != "" {
 		os.RemoveAll(binDir)
 	}

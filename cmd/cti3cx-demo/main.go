@@ -24,8 +24,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"golang.org/x/text/encoding/charmap"
-
-	"github.com/cti3cx/cti3cx/schema/schematest"
 )
 
 func main() {
@@ -271,15 +269,34 @@ func (d *demo) call(ctx context.Context, method, path string, body any) ([]byte,
 	return b, nil
 }
 
-// throwawayDatabase creates an empty database on the server the tests would
-// use (DATABASE_URL's server when set) and returns its URL and a dropper.
-func throwawayDatabase(ctx context.Context) (string, func(), error) {
-	server, how := os.Getenv("DATABASE_URL"), "DATABASE_URL"
-	if server == "" {
-		var err error
-		if server, how, err = schematest.FindServer(ctx); err != nil {
-			return "", nil, err
+// localServer is where the demo looks without DATABASE_URL, as the tests do.
+const localServer = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// findServer returns DATABASE_URL's server, else the one the tests are told
+// about (CTI3CX_TEST_DATABASE_URL), else a local one. The demo does not start
+// a container as the tests can: it links no test package.
+func findServer(ctx context.Context) (url, how string, err error) {
+	for _, env := range []string{"DATABASE_URL", "CTI3CX_TEST_DATABASE_URL"} {
+		if u := os.Getenv(env); u != "" {
+			return u, env, nil
 		}
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(pingCtx, localServer)
+	if err != nil {
+		return "", "", fmt.Errorf("no PostgreSQL for the demo: set DATABASE_URL=postgres://user@host:port/postgres or start a server on 127.0.0.1:5432 with user postgres (%v)", err)
+	}
+	_ = conn.Close(pingCtx)
+	return localServer, "local server", nil
+}
+
+// throwawayDatabase creates an empty database on the server findServer finds
+// and returns its URL and a dropper.
+func throwawayDatabase(ctx context.Context) (string, func(), error) {
+	server, how, err := findServer(ctx)
+	if err != nil {
+		return "", nil, err
 	}
 	u, err := url.Parse(server)
 	if err != nil {

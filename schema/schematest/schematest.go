@@ -8,6 +8,15 @@
 // database that a test left altered (schema changed, rows that did not go) is
 // dropped instead. Tests must not assume ids start at 1.
 //
+// Nothing outlives the test binary: every package that uses schematest calls
+// Main from its TestMain, which drops the databases the binary created once
+// its tests are done. A binary that dies before (a panic, a timeout, kill -9)
+// leaves its databases behind under a name carrying its owner id, and the
+// next binary to start drops them: each binary holds a PostgreSQL advisory
+// lock on its owner id for its lifetime, so a free lock means a dead owner.
+// The template is shared by every binary on the server (one per set of
+// migrations) and kept.
+//
 // The server is found in this order: CTI3CX_TEST_DATABASE_URL; a server on
 // 127.0.0.1:5432 as user postgres; a throwaway container through dockertest
 // where a Docker engine answers. Without any, the test fails and says how to
@@ -18,14 +27,17 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,13 +58,72 @@ const LocalURL = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 // templateLockKey serialises template creation across test binaries.
 const templateLockKey int64 = 0x63746933746d706c
 
+// ownerLockSpace is the first key of the advisory lock each test binary holds
+// on its owner id (the second key) while it runs.
+const ownerLockSpace int32 = 0x63743378
+
+// testPrefix starts every test database's name: cti3cx_test_<owner>_<random>.
+const testPrefix = "cti3cx_test_"
+
 var (
 	setupOnce sync.Once
 	setupErr  error
 	admin     *pgxpool.Pool // connected to the server's maintenance database
 	serverURL *url.URL
 	template  string
+
+	mainCalled atomic.Bool
+	owner      uint32    // this binary's owner id, in its databases' names
+	ownerConn  *pgx.Conn // holds the advisory lock on owner until the binary exits
+	created    struct {
+		sync.Mutex
+		names map[string]bool
+	}
 )
+
+// Main runs a package's tests, then drops every database the test binary
+// created, and exits. Every package whose tests use schematest calls it:
+//
+//	func TestMain(m *testing.M) { schematest.Main(m) }
+func Main(m *testing.M) { os.Exit(Run(m)) }
+
+// Run is Main for a TestMain with more to do after the tests (it returns the
+// exit code instead of exiting).
+func Run(m *testing.M) int {
+	mainCalled.Store(true)
+	code := m.Run()
+	DropAll()
+	return code
+}
+
+// DropAll drops every database this binary created and releases its owner
+// lock. Main calls it; call it yourself only outside a test binary.
+func DropAll() {
+	created.Lock()
+	names := created.names
+	created.names = nil
+	created.Unlock()
+	for name := range names {
+		dropDatabase(name)
+	}
+	if ownerConn != nil {
+		_ = ownerConn.Close(context.Background())
+		ownerConn = nil
+	}
+}
+
+// newName returns a fresh database name of this binary's, remembered so that
+// DropAll drops it.
+func newName() string {
+	name := fmt.Sprintf("%s%08x_%s", testPrefix, owner, randomHex(6))
+	created.Lock()
+	if created.names == nil {
+		created.names = map[string]bool{}
+	}
+	created.names[name] = true
+	created.Unlock()
+	return name
+}
 
 // New returns a handle on a fresh migrated database, closed when the test
 // ends and its database handed back (emptied for the next test, see URL).
@@ -108,7 +179,7 @@ func take(ctx context.Context) (string, error) {
 		return name, nil
 	}
 	reusable.Unlock()
-	name := "cti3cx_test_" + randomHex(6)
+	name := newName()
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template); err != nil {
 		return "", fmt.Errorf("create database from template: %w", err)
 	}
@@ -191,13 +262,13 @@ func databaseState(ctx context.Context, conn *pgx.Conn) (string, error) {
 var templateState string
 
 // Clone creates a database from the migrated template and returns its URL
-// and the function that drops it. URL and New call it for tests; it is
-// exported for benchmarks and the demo, which manage the lifetime themselves.
+// and the function that drops it, for benchmarks of the cloning itself (tests
+// use URL or New). DropAll drops it too, if it is still there.
 func Clone(ctx context.Context) (url string, drop func(), err error) {
 	if setupOnce.Do(func() { setupErr = connect() }); setupErr != nil {
 		return "", nil, setupErr
 	}
-	name := "cti3cx_test_" + randomHex(6)
+	name := newName()
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+name+" TEMPLATE "+template); err != nil {
 		return "", nil, fmt.Errorf("create database from template: %w", err)
 	}
@@ -210,7 +281,7 @@ func Clone(ctx context.Context) (url string, drop func(), err error) {
 func UnmigratedURL(tb testing.TB) string {
 	tb.Helper()
 	setup(tb)
-	name := "cti3cx_test_" + randomHex(6)
+	name := newName()
 	tb.Cleanup(func() { dropDatabase(name) })
 	return databaseURL(name)
 }
@@ -244,6 +315,9 @@ func databaseURL(name string) string {
 
 func setup(tb testing.TB) {
 	tb.Helper()
+	if !mainCalled.Load() {
+		tb.Fatalf("schematest: this package's TestMain must call schematest.Main(m), which drops the test databases when the tests end:\n\tfunc TestMain(m *testing.M) { schematest.Main(m) }")
+	}
 	setupOnce.Do(func() { setupErr = connect() })
 	if setupErr != nil {
 		tb.Fatalf("schematest: %v", setupErr)
@@ -269,10 +343,84 @@ func connect() error {
 	if err := admin.Ping(ctx); err != nil {
 		return fmt.Errorf("%s: %w", how, err)
 	}
+	if err := claimOwner(ctx, raw); err != nil {
+		return err
+	}
+	if err := dropOrphans(ctx); err != nil {
+		return err
+	}
 	if err := prepareTemplate(ctx); err != nil {
 		return err
 	}
 	return readTemplateState(ctx)
+}
+
+// claimOwner picks this binary's owner id and takes the advisory lock on it,
+// on a connection of its own that lives as long as the process.
+func claimOwner(ctx context.Context, raw string) error {
+	conn, err := pgx.Connect(ctx, raw)
+	if err != nil {
+		return err
+	}
+	for {
+		var b [4]byte
+		_, _ = rand.Read(b[:])
+		owner = binary.BigEndian.Uint32(b[:])
+		var got bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, $2)", ownerLockSpace, int32(owner)).Scan(&got); err != nil {
+			conn.Close(ctx)
+			return err
+		}
+		if got {
+			ownerConn = conn
+			return nil
+		}
+	}
+}
+
+// dropOrphans drops the test databases of binaries that are gone: their
+// owner's lock is free. Databases of running binaries are left alone.
+func dropOrphans(ctx context.Context) error {
+	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE datname LIKE 'cti3cx\\_test\\_%'")
+	if err != nil {
+		return err
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	dead := map[uint32]bool{}
+	for _, name := range names {
+		id, ok := ownerOf(name)
+		if !ok || id == owner {
+			continue // an older binary's name, or ours
+		}
+		gone, seen := dead[id]
+		if !seen {
+			if err := ownerConn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1, $2)", ownerLockSpace, int32(id)).Scan(&gone); err != nil {
+				return err
+			}
+			if gone {
+				_, _ = ownerConn.Exec(ctx, "SELECT pg_advisory_unlock($1, $2)", ownerLockSpace, int32(id))
+			}
+			dead[id] = gone
+		}
+		if gone {
+			dropDatabase(name)
+		}
+	}
+	return nil
+}
+
+// ownerOf reads the owner id in a test database's name.
+func ownerOf(name string) (uint32, bool) {
+	rest, ok := strings.CutPrefix(name, testPrefix)
+	hexID, _, ok2 := strings.Cut(rest, "_")
+	if !ok || !ok2 || len(hexID) != 8 {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(hexID, 16, 32)
+	return uint32(id), err == nil
 }
 
 // readTemplateState records what an untouched clone looks like, by cloning
@@ -294,10 +442,6 @@ func readTemplateState(ctx context.Context) error {
 	reusable.names = append(reusable.names, name)
 	return nil
 }
-
-// FindServer returns the URL of a PostgreSQL server's maintenance database
-// and how it was found, looking where the tests look. `make demo` uses it.
-func FindServer(ctx context.Context) (url, how string, err error) { return findServer(ctx) }
 
 // findServer returns a URL for a PostgreSQL server and how it was found.
 func findServer(ctx context.Context) (string, string, error) {
