@@ -2,6 +2,31 @@
 // XLSX and JSON feeds: it detects the file's shape, maps its columns,
 // normalizes every phone with the tenant's profile and writes everything in
 // one transaction (COPY into a temporary table, then set-based upserts).
+//
+// The data path of an import, stage by stage, with the files that hold it
+// (Import, in loader.go, runs them in this order):
+//
+//  1. Read: openSource (loader.go) picks the format and source.go declares
+//     the row every reader yields; csv.go, csvfile.go and rawcsv.go read
+//     CSV/TSV (encoding, delimiter), xlsx.go and xlsxscan.go XLSX, json.go
+//     and feed.go a JSON file or an HTTP feed; limit.go bounds their records.
+//  2. Map: header.go finds the header row, mapping.go turns columns into
+//     fields (a mapping file, or names recognized) and the record kind.
+//  3. Build and normalize: pipeline.go feeds rows to workers in batches;
+//     record.go builds each row into a schema.StagedRecord, and that is where
+//     every phone cell is normalized with the tenant's normalize.Profile
+//     (email.go cleans e-mails). A row that cannot be built is rejected
+//     (reject.go) and written back for staff (rejectsfile.go).
+//  4. Store: schema.Importer (schema/importer.go) COPYs the staged records
+//     and upserts accounts, contacts and phones, in the transaction Import
+//     opens; the run is recorded in import_runs (schema/importrun.go), and
+//     summary.go and progress.go tell the operator.
+//
+// From there the phone index answers 3CX (api, schema/lookup.go). Beside the
+// import: rewrite*.go write a load file back with its phones in the dial
+// format; revalidate re-checks stored phones, report writes what needs a
+// human and applies staff's fixes, worker runs both (and feeds) on a
+// schedule, export hands the index back to the CRM.
 package loader
 
 import (

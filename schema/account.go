@@ -24,14 +24,14 @@ func (db *DB) AccountByExternalID(ctx context.Context, tenantID int64, externalI
 	if err == pgx.ErrNoRows {
 		return Account{}, cti3cx.Errorf(cti3cx.ENOTFOUND, "account %q not found", externalID)
 	}
-	return a, wrapDBError(err)
+	return a, dbError(err)
 }
 
 // CountAccounts counts the tenant's active (not soft-deleted) accounts.
 func (db *DB) CountAccounts(ctx context.Context, tenantID int64) (int, error) {
 	var n int
 	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM accounts WHERE tenant_id = $1 AND deleted_at IS NULL`, tenantID).Scan(&n)
-	return n, wrapDBError(err)
+	return n, dbError(err)
 }
 
 // AccountPhones returns an account's phone index rows by field and position.
@@ -46,7 +46,7 @@ func (db *DB) ownerPhones(ctx context.Context, tenantID int64, ownerCol string, 
 	rows, err := db.Pool.Query(ctx, `SELECT `+phoneColumns+` FROM phones WHERE tenant_id = $1 AND `+ownerCol+` = $2
 		ORDER BY array_position($3::text[], field), position`, tenantID, id, PhoneFields)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	ps, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Phone, error) {
 		var p Phone
@@ -55,5 +55,5 @@ func (db *DB) ownerPhones(ctx context.Context, tenantID int64, ownerCol string, 
 			&p.ProfileFingerprint, &p.CheckedAt, &p.UpdatedAt)
 		return p, err
 	})
-	return ps, wrapDBError(err)
+	return ps, dbError(err)
 }

@@ -35,7 +35,7 @@ func (db *DB) CreateCall(ctx context.Context, tenantID int64, c NewCall) (int64,
 		INSERT INTO calls (tenant_id, number, e164, contact_id, account_id)
 		VALUES ($1, $2, $3, $4, $5) RETURNING call_no`,
 		tenantID, c.Number, c.E164, c.ContactID, c.AccountID).Scan(&id)
-	return id, queryError(err)
+	return id, dbError(err)
 }
 
 // CallReport is what end-call tells about a finished call.
@@ -60,7 +60,7 @@ func (db *DB) CompleteCall(ctx context.Context, tenantID, id int64, r CallReport
 		tenantID, id, pgDate(r.Date), pgTime(r.Start), pgTime(r.End),
 		int32(r.Duration/time.Second), r.Type, r.Agent, r.Phone)
 	if err != nil {
-		return queryError(err)
+		return dbError(err)
 	}
 	if tag.RowsAffected() == 0 {
 		return cti3cx.Errorf(cti3cx.ENOTFOUND, "call %d not found", id)
@@ -137,7 +137,7 @@ func (db *DB) RecordCallOwners(ctx context.Context, tenantID, callNo int64, owne
 		FROM calls k, unnest($3::bigint[], $4::bigint[]) WITH ORDINALITY AS o (contact_id, account_id, ord)
 		WHERE k.tenant_id = $1 AND k.call_no = $2
 		ON CONFLICT DO NOTHING`, tenantID, callNo, contacts, accounts)
-	return queryError(err)
+	return dbError(err)
 }
 
 // listCallsSQL picks, for each call, the owner to show: the first the
@@ -183,7 +183,7 @@ func (db *DB) ListCalls(ctx context.Context, tenantID int64, f CallFilter) ([]Ca
 	}
 	rows, err := db.Pool.Query(ctx, listCallsSQL, tenantID, since, f.ContactExternalID, limit, f.ReportedOnly)
 	if err != nil {
-		return nil, queryError(err)
+		return nil, dbError(err)
 	}
 	calls, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Call, error) {
 		var c Call
@@ -199,7 +199,7 @@ func (db *DB) ListCalls(ctx context.Context, tenantID int64, f CallFilter) ([]Ca
 		}
 		return c, err
 	})
-	return calls, queryError(err)
+	return calls, dbError(err)
 }
 
 // CallRetention says which calls the worker prunes; a zero age keeps them.
@@ -234,7 +234,7 @@ func (db *DB) PruneCalls(ctx context.Context, r CallRetention, now time.Time) (i
 			}
 			tag, err := db.Pool.Exec(ctx, q.sql, now.Add(-q.age), batch)
 			if err != nil {
-				return total, queryError(err)
+				return total, dbError(err)
 			}
 			total += tag.RowsAffected()
 			if tag.RowsAffected() < int64(batch) {

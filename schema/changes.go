@@ -95,7 +95,7 @@ func (db *DB) ExportRecords(ctx context.Context, tenantID int64, kind Kind, f Ex
 		FROM %s r LEFT JOIN phones p ON p.tenant_id = $1 AND p.%s = r.id
 		WHERE r.tenant_id = $1 AND %s
 		ORDER BY r.id, p.field, p.position`, k.cols, k.table, k.owner, where)
-	return wrapDBError(pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
+	return dbError(pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error {
 			if start != nil {
 				var st ExportStart
@@ -263,7 +263,7 @@ func (db *DB) Changes(ctx context.Context, tenantID int64, after ChangeCursor, l
 		return err
 	})
 	if err != nil {
-		return nil, after, wrapDBError(err)
+		return nil, after, dbError(err)
 	}
 	if len(out) == 0 {
 		return nil, after, nil

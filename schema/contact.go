@@ -26,14 +26,14 @@ func (db *DB) ContactByExternalID(ctx context.Context, tenantID int64, externalI
 	if err == pgx.ErrNoRows {
 		return Contact{}, cti3cx.Errorf(cti3cx.ENOTFOUND, "contact %q not found", externalID)
 	}
-	return c, wrapDBError(err)
+	return c, dbError(err)
 }
 
 // CountContacts counts the tenant's active (not soft-deleted) contacts.
 func (db *DB) CountContacts(ctx context.Context, tenantID int64) (int, error) {
 	var n int
 	err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM contacts WHERE tenant_id = $1 AND deleted_at IS NULL`, tenantID).Scan(&n)
-	return n, wrapDBError(err)
+	return n, dbError(err)
 }
 
 // ContactPhones returns a contact's phone index rows by field and position.

@@ -1,21 +1,36 @@
-// Package schema is cti3cx's PostgreSQL layer: the embedded migrations and
-// the queries, one file per table. Every query that touches tenant data takes
-// the tenant's id and filters on it.
+// Package schema is cti3cx's whole database layer: the embedded migrations
+// (migrations/NNNN_name.sql, applied by migrate.go) and every SQL statement
+// the product runs, one file per use case, so that no other package writes
+// SQL. Every query that touches tenant data takes the tenant's id and filters
+// on it; every error leaves through one translator (errors.go).
+//
+// The files, by use case:
+//
+//	db.go          Open, the pool, transactions
+//	errors.go      database errors -> cti3cx codes (dbError), connection errors
+//	migrate.go     migrations under an advisory lock; CheckCurrent
+//	tenant.go      tenants and their settings (profile, feed)
+//	token.go       API tokens (hashed) and their roles
+//	importer.go    an import's writes: COPY into a staging table, set-based upserts of
+//	               accounts, contacts and phones (loader.Import drives it)
+//	importrun.go   import_runs, the record of every import
+//	record.go, phone.go, account.go, contact.go   the stored rows and their lookups by id
+//	lookup.go      consult-phone: a caller's number -> its owners (exact E.164, last digits)
+//	call.go        end-call: the call journal
+//	revalidation.go re-checking stored phones in batches, and its runs
+//	report.go      the rows of the report for CRM staff
+//	fix.go         applying a staff fix (an override, audited)
+//	review.go, session.go   the review page's lists and staff sessions
+//	changes.go     the change log and the export for the CRM
+//	joblock.go     the worker's per-job advisory lock
 package schema
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/cti3cx/cti3cx"
 )
 
 // DB is the product's handle on PostgreSQL.
@@ -53,90 +68,5 @@ func (db *DB) Close() { db.Pool.Close() }
 
 // InTx runs fn in a transaction, committed when fn returns nil.
 func (db *DB) InTx(ctx context.Context, fn func(pgx.Tx) error) error {
-	return wrapDBError(pgx.BeginFunc(ctx, db.Pool, fn))
-}
-
-// badURL reports an unparseable DATABASE_URL in one line, without echoing
-// the URL (it may hold a password).
-func badURL(err error) error {
-	msg := err.Error()
-	if i := strings.Index(msg, "cannot parse `"); i >= 0 {
-		// pgx quotes the URL (password redacted) before its reason; keep the reason.
-		if j := strings.LastIndex(msg, "`: "); j > i {
-			msg = msg[j+3:]
-		}
-	}
-	return &cti3cx.Error{Code: cti3cx.EINVALID, Message: "invalid DATABASE_URL: " + msg}
-}
-
-// connectError turns a failed connection into one line that names the server
-// and the cause, never the password.
-func connectError(err error) error {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: "cannot connect to PostgreSQL: " + pgErr.Message, Err: err}
-	}
-	var connErr *pgconn.ConnectError
-	if errors.As(err, &connErr) {
-		cause := errors.Unwrap(connErr)
-		var opErr *net.OpError
-		if errors.As(cause, &opErr) && opErr.Err != nil {
-			cause = opErr.Err
-		}
-		msg := "cannot connect to PostgreSQL"
-		if connErr.Config != nil {
-			msg += fmt.Sprintf(" at %s:%d", connErr.Config.Host, connErr.Config.Port)
-		}
-		if cause != nil {
-			msg += ": " + lastClause(cause.Error())
-		}
-		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: msg, Err: err}
-	}
-	return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: "cannot connect to PostgreSQL: " + lastClause(err.Error()), Err: err}
-}
-
-// lastClause keeps the innermost reason of a long wrapped network error.
-func lastClause(s string) string {
-	if i := strings.LastIndex(s, ": "); i >= 0 && i+2 < len(s) {
-		return s[i+2:]
-	}
-	return s
-}
-
-// wrapDBError gives database failures a code: lost connections are
-// EUNAVAILABLE (the API answers 503), unique violations ECONFLICT; the rest
-// stay internal. *cti3cx.Error values pass through.
-func wrapDBError(err error) error {
-	if err == nil {
-		return nil
-	}
-	var e *cti3cx.Error
-	if errors.As(err, &e) {
-		return err
-	}
-	if errors.Is(err, pgx.ErrNoRows) {
-		return &cti3cx.Error{Code: cti3cx.ENOTFOUND, Message: "not found", Err: err}
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		switch {
-		case pgErr.Code == "23505":
-			return &cti3cx.Error{Code: cti3cx.ECONFLICT, Message: "already exists", Err: err}
-		case pgErr.Code == "23514" || pgErr.Code == "22P02" || pgErr.Code == "23502":
-			return &cti3cx.Error{Code: cti3cx.EINVALID, Message: pgErr.Message, Err: err}
-		case strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P"):
-			return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: "database unavailable", Err: err}
-		}
-		return err
-	}
-	if pgconn.SafeToRetry(err) || pgconn.Timeout(err) || isNetError(err) {
-		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: "database unavailable", Err: err}
-	}
-	return err
-}
-
-func isNetError(err error) bool {
-	var netErr net.Error
-	var connErr *pgconn.ConnectError
-	return errors.As(err, &netErr) || errors.As(err, &connErr)
+	return dbError(pgx.BeginFunc(ctx, db.Pool, fn))
 }

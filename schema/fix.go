@@ -87,7 +87,7 @@ func (db *DB) FixTargetByID(ctx context.Context, tenantID, phoneID int64) (FixTa
 	if errors.Is(err, pgx.ErrNoRows) {
 		return t, cti3cx.Errorf(cti3cx.ENOTFOUND, "phone %d not found", phoneID)
 	}
-	return t, wrapDBError(err)
+	return t, dbError(err)
 }
 
 type auditFix struct {

@@ -122,14 +122,14 @@ func (im Importer) Stage(ctx context.Context, tx pgx.Tx, next func() (*StagedRec
 		p_e164 text[], p_dial text[], p_type text[], p_extension text[], p_status text[], p_reasons text[],
 		p_suggestion text[], p_ddd text[]) ON COMMIT DROP`, strings.Join(cols, ", "))
 	if _, err := tx.Exec(ctx, ddl); err != nil {
-		return 0, wrapDBError(err)
+		return 0, dbError(err)
 	}
 	names := append(append([]string{"line", "external_id"}, k.columns...), "content_hash")
 	names = append(names, phoneArrays...)
 	src := &stageSource{next: next, kind: im.Kind}
 	n, err := tx.CopyFrom(ctx, pgx.Identifier{"import_stage"}, names, src)
 	if err != nil {
-		return n, wrapDBError(err)
+		return n, dbError(err)
 	}
 	return n, nil
 }
@@ -181,7 +181,7 @@ func (s *stageSource) Values() ([]any, error) {
 // unchanged cells and clears them when the source changes the cell.
 func (im Importer) Apply(ctx context.Context, tx pgx.Tx, opts ApplyOptions) (ImportCounts, error) {
 	c, err := im.apply(ctx, tx, opts)
-	return c, wrapDBError(err)
+	return c, dbError(err)
 }
 
 func (im Importer) apply(ctx context.Context, tx pgx.Tx, opts ApplyOptions) (ImportCounts, error) {

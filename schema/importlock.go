@@ -27,7 +27,7 @@ func importLockKey(tenantID int64, kind string) int32 {
 func (im Importer) TryLock(ctx context.Context, tx pgx.Tx) (bool, error) {
 	var ok bool
 	err := tx.QueryRow(ctx, `SELECT pg_try_advisory_xact_lock($1, $2)`, importLockClass, importLockKey(im.TenantID, im.Kind)).Scan(&ok)
-	return ok, wrapDBError(err)
+	return ok, dbError(err)
 }
 
 // Lock waits for the lock of the importer's tenant and kind (or for ctx).
@@ -37,7 +37,7 @@ func (im Importer) Lock(ctx context.Context, tx pgx.Tx) error {
 
 func lockImports(ctx context.Context, tx pgx.Tx, tenantID int64, kind string) error {
 	_, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1, $2)`, importLockClass, importLockKey(tenantID, kind))
-	return wrapDBError(err)
+	return dbError(err)
 }
 
 // RunningImport returns the tenant's latest other run of kind still
@@ -49,5 +49,5 @@ func (db *DB) RunningImport(ctx context.Context, tenantID int64, kind string, ex
 	if err == pgx.ErrNoRows {
 		return ImportRun{}, false, nil
 	}
-	return r, err == nil, wrapDBError(err)
+	return r, err == nil, dbError(err)
 }

@@ -79,7 +79,7 @@ func (db *DB) CreateImportRun(ctx context.Context, r ImportRun) (ImportRun, erro
 		VALUES ($1, $2, $3, $4, $5, $6, 'running')
 		RETURNING `+importRunColumns,
 		r.TenantID, r.Kind, r.Source, r.SourceHash, r.Mode, r.DryRun))
-	return created, wrapDBError(err)
+	return created, dbError(err)
 }
 
 // FinishImportRun stores the run's outcome, counts and hash, and its
@@ -89,7 +89,7 @@ func (db *DB) CreateImportRun(ctx context.Context, r ImportRun) (ImportRun, erro
 // page is fetched, so that a feed failing early still leaves a run).
 func (db *DB) SetImportRunKind(ctx context.Context, tenantID, runID int64, kind string) error {
 	_, err := db.Pool.Exec(ctx, `UPDATE import_runs SET kind = $3 WHERE tenant_id = $1 AND id = $2`, tenantID, runID, kind)
-	return wrapDBError(err)
+	return dbError(err)
 }
 
 func (db *DB) FinishImportRun(ctx context.Context, r ImportRun, rejects []ImportReject) error {
@@ -126,7 +126,7 @@ func (db *DB) ImportRunByID(ctx context.Context, tenantID, id int64) (ImportRun,
 	if err == pgx.ErrNoRows {
 		return ImportRun{}, cti3cx.Errorf(cti3cx.ENOTFOUND, "import run %d not found", id)
 	}
-	return r, wrapDBError(err)
+	return r, dbError(err)
 }
 
 // ListImportRuns returns the tenant's runs, newest first.
@@ -134,10 +134,10 @@ func (db *DB) ListImportRuns(ctx context.Context, tenantID int64, limit int) ([]
 	rows, err := db.Pool.Query(ctx, `SELECT `+importRunColumns+` FROM import_runs WHERE tenant_id = $1
 		ORDER BY started_at DESC, id DESC LIMIT $2`, tenantID, limit)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	runs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportRun, error) { return scanImportRun(r) })
-	return runs, wrapDBError(err)
+	return runs, dbError(err)
 }
 
 // ImportRejects returns a run's rejects by line. The run must be the tenant's.
@@ -147,11 +147,11 @@ func (db *DB) ImportRejects(ctx context.Context, tenantID, runID int64) ([]Impor
 		JOIN import_runs r ON r.id = j.run_id
 		WHERE r.tenant_id = $1 AND j.run_id = $2 ORDER BY j.line, j.id`, tenantID, runID)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	rejects, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ImportReject, error) {
 		var j ImportReject
 		return j, r.Scan(&j.Line, &j.Code, &j.Message, &j.Record, &j.Imported)
 	})
-	return rejects, wrapDBError(err)
+	return rejects, dbError(err)
 }

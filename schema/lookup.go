@@ -3,13 +3,10 @@ package schema
 import (
 	"cmp"
 	"context"
-	"errors"
-	"io"
 	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/cti3cx/cti3cx"
 )
@@ -216,14 +213,14 @@ func (db *DB) suffix(ctx context.Context, sql, suffix string, limit int, tenantI
 func (db *DB) owners(ctx context.Context, sql string, args ...any) ([]Owner, int64, error) {
 	rows, err := db.Pool.Query(ctx, sql, args...)
 	if err != nil {
-		return nil, 0, queryError(err)
+		return nil, 0, dbError(err)
 	}
 	var callID *int64
 	owners, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Owner, error) {
 		return scanOwner(r, &callID)
 	})
 	if err != nil || callID == nil {
-		return owners, 0, queryError(err)
+		return owners, 0, dbError(err)
 	}
 	return owners, *callID, nil
 }
@@ -305,49 +302,4 @@ func reverseASCII(s string) string {
 		b[i], b[j] = b[j], b[i]
 	}
 	return string(b)
-}
-
-// queryError is wrapDBError plus the ways a connection dies mid-query
-// (server gone, proxy closed), which must read as "unavailable" so that the
-// API answers 503 rather than 500.
-func queryError(err error) error {
-	if err == nil {
-		return nil
-	}
-	wrapped := wrapDBError(err)
-	if cti3cx.ErrorCode(wrapped) != cti3cx.EINTERNAL {
-		return wrapped
-	}
-	if ConnectionLost(err) {
-		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: "database unavailable", Err: err}
-	}
-	return wrapped
-}
-
-// ConnectionLost tells whether err is the database going away (or not
-// answering in time) rather than a fault in the query: what an HTTP edge
-// answers with 503.
-func ConnectionLost(err error) bool {
-	if err == nil || cti3cx.ErrorCode(err) == cti3cx.EUNAVAILABLE {
-		return err != nil
-	}
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
-	}
-	return errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) ||
-		pgconn.Timeout(err) || isClosedConn(err)
-}
-
-// isClosedConn recognises pgx's errors for a connection or pool already
-// closed, which carry no sentinel.
-func isClosedConn(err error) bool {
-	msg := strings.ToLower(err.Error())
-	for _, s := range []string{"conn closed", "closed pool", "connection reset", "broken pipe"} {
-		if strings.Contains(msg, s) {
-			return true
-		}
-	}
-	return false
 }

@@ -128,7 +128,7 @@ func appliedVersion(ctx context.Context, q interface {
 func (db *DB) CheckCurrent(ctx context.Context) error {
 	v, err := appliedVersion(ctx, db.Pool)
 	if err != nil {
-		return wrapDBError(err)
+		return dbError(err)
 	}
 	want := LatestVersion()
 	switch {
@@ -159,7 +159,7 @@ func EnsureDatabase(ctx context.Context, url string) error {
 	defer conn.Close(context.WithoutCancel(ctx))
 	var exists bool
 	if err := conn.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
-		return wrapDBError(err)
+		return dbError(err)
 	}
 	if exists {
 		return nil

@@ -67,10 +67,10 @@ func reportSummary(ctx context.Context, q querier, tenantID int64, f ReportFilte
 	rows, err := q.Query(ctx, `SELECT p.status, p.reasons, count(*)`+reportFrom+`
 		GROUP BY 1, 2 ORDER BY 1, 2`, tenantID, f.Statuses, f.Since)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	groups, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReportGroup])
-	return groups, wrapDBError(err)
+	return groups, dbError(err)
 }
 
 // ReportRows calls fn for each of the tenant's phones in one of the statuses,
@@ -88,7 +88,7 @@ func (db *DB) ReportSnapshot(ctx context.Context, tenantID int64, f ReportFilter
 	summary func([]ReportGroup) error, row func(ReportRow) error) error {
 	tx, err := db.Pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return wrapDBError(err)
+		return dbError(err)
 	}
 	defer tx.Rollback(ctx) //nolint:errcheck // read-only: nothing to undo
 	groups, err := reportSummary(ctx, tx, tenantID, f)
@@ -115,7 +115,7 @@ func reportRows(ctx context.Context, q querier, tenantID int64, f ReportFilter, 
 		ORDER BY 2, 3, p.field, p.position`,
 		tenantID, f.Statuses, f.Since)
 	if err != nil {
-		return wrapDBError(err)
+		return dbError(err)
 	}
 	var r ReportRow
 	var kind string
@@ -124,5 +124,5 @@ func reportRows(ctx context.Context, q querier, tenantID int64, f ReportFilter, 
 		r.Kind = Kind(kind)
 		return fn(r)
 	})
-	return wrapDBError(err)
+	return dbError(err)
 }

@@ -38,7 +38,7 @@ func (db *DB) StartRevalidationRun(ctx context.Context, tenantID int64, rulesVer
 	r, err := scanRevalidationRun(db.Pool.QueryRow(ctx, `
 		INSERT INTO revalidation_runs (tenant_id, rules_version) VALUES ($1, $2)
 		RETURNING `+revalidationRunColumns, tenantID, rulesVersion))
-	return r, wrapDBError(err)
+	return r, dbError(err)
 }
 
 // FinishRevalidationRun stores the run's counts and outcome. It runs even when
@@ -52,7 +52,7 @@ func (db *DB) FinishRevalidationRun(ctx context.Context, r RevalidationRun) (Rev
 		WHERE tenant_id = $1 AND id = $2
 		RETURNING `+revalidationRunColumns,
 		r.TenantID, r.ID, r.Outcome, r.Error, r.Checked, r.Changed, r.NewlyInvalid, r.Fixed, r.StillInvalid))
-	return out, wrapDBError(err)
+	return out, dbError(err)
 }
 
 // RevalidationRuns returns the tenant's latest runs, newest first.
@@ -60,10 +60,10 @@ func (db *DB) RevalidationRuns(ctx context.Context, tenantID int64, limit int) (
 	rows, err := db.Pool.Query(ctx, `SELECT `+revalidationRunColumns+` FROM revalidation_runs
 		WHERE tenant_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, tenantID, limit)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	runs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (RevalidationRun, error) { return scanRevalidationRun(r) })
-	return runs, wrapDBError(err)
+	return runs, dbError(err)
 }
 
 // PhoneCheck is what revalidation reads of a phone: the value to normalize
@@ -103,7 +103,7 @@ func (db *DB) PhonesToRevalidate(ctx context.Context, tenantID, afterID int64, r
 		ORDER BY id
 		LIMIT $7`, tenantID, afterID, rulesVersion, fingerprint, all, checkedBefore, limit)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	batch := make([]PhoneCheck, 0, limit)
 	var p PhoneCheck
@@ -112,7 +112,7 @@ func (db *DB) PhonesToRevalidate(ctx context.Context, tenantID, afterID int64, r
 		batch = append(batch, p)
 		return nil
 	})
-	return batch, wrapDBError(err)
+	return batch, dbError(err)
 }
 
 // PhoneUpdate is a re-normalized phone whose fields changed.

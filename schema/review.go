@@ -111,10 +111,10 @@ func (db *DB) ReviewGroups(ctx context.Context, tenantID int64, f ReviewFilter) 
 	rows, err := db.Pool.Query(ctx, `SELECT p.status, p.reasons, count(*)`+reportFrom+where+`
 		GROUP BY 1, 2 ORDER BY 1, 2`, args...)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	groups, err := pgx.CollectRows(rows, pgx.RowToStructByPos[ReportGroup])
-	return groups, wrapDBError(err)
+	return groups, dbError(err)
 }
 
 // ReviewPage asks for one page of the list: the limit phones after the id
@@ -142,11 +142,11 @@ func (db *DB) ReviewRows(ctx context.Context, tenantID int64, f ReviewFilter, pg
 	}
 	rows, err := db.Pool.Query(ctx, reviewColumns+reportFrom+where+order, args...)
 	if err != nil {
-		return nil, false, wrapDBError(err)
+		return nil, false, dbError(err)
 	}
 	out, err := pgx.CollectRows(rows, scanReviewRow)
 	if err != nil {
-		return nil, false, wrapDBError(err)
+		return nil, false, dbError(err)
 	}
 	more := len(out) > pg.Limit
 	if more {
@@ -173,13 +173,13 @@ func (db *DB) ReviewPhone(ctx context.Context, tenantID, phoneID int64) (ReviewR
 			AND coalesce(a.deleted_at, c.deleted_at) IS NULL
 			AND (a.id IS NOT NULL OR c.id IS NOT NULL)`, tenantID, phoneID)
 	if err != nil {
-		return ReviewRow{}, wrapDBError(err)
+		return ReviewRow{}, dbError(err)
 	}
 	r, err := pgx.CollectExactlyOneRow(rows, scanReviewRow)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return r, cti3cx.Errorf(cti3cx.ENOTFOUND, "phone %d not found", phoneID)
 	}
-	return r, wrapDBError(err)
+	return r, dbError(err)
 }
 
 func scanReviewRow(row pgx.CollectableRow) (ReviewRow, error) {

@@ -52,7 +52,7 @@ func (db *DB) CreateSession(ctx context.Context, tenantID, tokenID int64, ttl ti
 	}
 	if _, err := db.Pool.Exec(ctx, `DELETE FROM review_sessions
 		WHERE expires_at < now() - interval '1 day' OR ended_at < now() - interval '1 day'`); err != nil {
-		return Session{}, "", wrapDBError(err)
+		return Session{}, "", dbError(err)
 	}
 	var id int64
 	err = db.Pool.QueryRow(ctx, `
@@ -65,7 +65,7 @@ func (db *DB) CreateSession(ctx context.Context, tenantID, tokenID int64, ttl ti
 		return Session{}, "", ErrNoSession
 	}
 	if err != nil {
-		return Session{}, "", wrapDBError(err)
+		return Session{}, "", dbError(err)
 	}
 	s, err := db.SessionBySecret(ctx, secret)
 	return s, secret, err
@@ -94,7 +94,7 @@ func (db *DB) SessionBySecret(ctx context.Context, secret string) (Session, erro
 		return Session{}, ErrNoSession
 	}
 	if err != nil {
-		return Session{}, wrapDBError(err)
+		return Session{}, dbError(err)
 	}
 	if err := json.Unmarshal(settings, &t.Settings); err != nil {
 		return Session{}, err
@@ -106,5 +106,5 @@ func (db *DB) SessionBySecret(ctx context.Context, secret string) (Session, erro
 func (db *DB) EndSession(ctx context.Context, tenantID, id int64) error {
 	_, err := db.Pool.Exec(ctx, `UPDATE review_sessions SET ended_at = coalesce(ended_at, now())
 		WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-	return wrapDBError(err)
+	return dbError(err)
 }

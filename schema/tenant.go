@@ -72,10 +72,10 @@ func (db *DB) CreateTenant(ctx context.Context, t Tenant) (Tenant, error) {
 		RETURNING `+tenantColumns,
 		t.Slug, t.Name, t.DefaultDDD, t.DialFormat, t.ContactURL, settings)
 	created, err := scanTenant(row)
-	if cti3cx.ErrorCode(wrapDBError(err)) == cti3cx.ECONFLICT {
+	if cti3cx.ErrorCode(dbError(err)) == cti3cx.ECONFLICT {
 		return Tenant{}, cti3cx.Errorf(cti3cx.ECONFLICT, "tenant %q already exists", t.Slug)
 	}
-	return created, wrapDBError(err)
+	return created, dbError(err)
 }
 
 // TenantBySlug returns the tenant, or ENOTFOUND.
@@ -84,17 +84,17 @@ func (db *DB) TenantBySlug(ctx context.Context, slug string) (Tenant, error) {
 	if err == pgx.ErrNoRows {
 		return Tenant{}, cti3cx.Errorf(cti3cx.ENOTFOUND, "tenant %q not found", slug)
 	}
-	return t, wrapDBError(err)
+	return t, dbError(err)
 }
 
 // ListTenants returns every tenant by slug.
 func (db *DB) ListTenants(ctx context.Context) ([]Tenant, error) {
 	rows, err := db.Pool.Query(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY slug`)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Tenant, error) { return scanTenant(r) })
-	return ts, wrapDBError(err)
+	return ts, dbError(err)
 }
 
 // UpdateTenant stores every field of t but its id, slug and timestamps.
@@ -112,5 +112,5 @@ func (db *DB) UpdateTenant(ctx context.Context, t Tenant) (Tenant, error) {
 	if err == pgx.ErrNoRows {
 		return Tenant{}, cti3cx.Errorf(cti3cx.ENOTFOUND, "tenant %q not found", t.Slug)
 	}
-	return updated, wrapDBError(err)
+	return updated, dbError(err)
 }

@@ -71,7 +71,7 @@ func (db *DB) IssueToken(ctx context.Context, tenantID int64, label string, role
 		INSERT INTO api_tokens (tenant_id, label, hash, role) VALUES ($1, $2, $3, $4)
 		RETURNING id, created_at`, tenantID, label, HashToken(secret), role).Scan(&t.ID, &t.CreatedAt)
 	if err != nil {
-		return Token{}, "", wrapDBError(err)
+		return Token{}, "", dbError(err)
 	}
 	return t, secret, nil
 }
@@ -82,14 +82,14 @@ func (db *DB) ListTokens(ctx context.Context, tenantID int64) ([]Token, error) {
 		SELECT id, tenant_id, label, role, created_at, last_used_at, revoked_at
 		FROM api_tokens WHERE tenant_id = $1 ORDER BY id`, tenantID)
 	if err != nil {
-		return nil, wrapDBError(err)
+		return nil, dbError(err)
 	}
 	ts, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (Token, error) {
 		var t Token
 		err := r.Scan(&t.ID, &t.TenantID, &t.Label, &t.Role, &t.CreatedAt, &t.LastUsedAt, &t.RevokedAt)
 		return t, err
 	})
-	return ts, wrapDBError(err)
+	return ts, dbError(err)
 }
 
 // RevokeToken revokes one of the tenant's tokens. A token of another tenant
@@ -99,7 +99,7 @@ func (db *DB) RevokeToken(ctx context.Context, tenantID, id int64) error {
 		UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now())
 		WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 	if err != nil {
-		return wrapDBError(err)
+		return dbError(err)
 	}
 	if tag.RowsAffected() == 0 {
 		return cti3cx.Errorf(cti3cx.ENOTFOUND, "token %d not found", id)
@@ -132,14 +132,14 @@ func (db *DB) Credentials(ctx context.Context, slug string) (TenantCredentials, 
 	}
 	rows, err := db.Pool.Query(ctx, `SELECT id, hash, role, label FROM api_tokens WHERE tenant_id = $1 AND revoked_at IS NULL`, t.ID)
 	if err != nil {
-		return TenantCredentials{}, wrapDBError(err)
+		return TenantCredentials{}, dbError(err)
 	}
 	hashes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TokenHash, error) {
 		var h TokenHash
 		err := r.Scan(&h.ID, &h.Hash, &h.Role, &h.Label)
 		return h, err
 	})
-	return TenantCredentials{Tenant: t, Tokens: hashes}, wrapDBError(err)
+	return TenantCredentials{Tenant: t, Tokens: hashes}, dbError(err)
 }
 
 // Match returns the live token whose hash equals the secret's, comparing
@@ -183,5 +183,5 @@ func (db *DB) TouchTokens(ctx context.Context, used map[int64]time.Time) error {
 	for id, at := range used {
 		batch.Queue(`UPDATE api_tokens SET last_used_at = greatest(coalesce(last_used_at, $2), $2) WHERE id = $1`, id, at)
 	}
-	return wrapDBError(db.Pool.SendBatch(ctx, batch).Close())
+	return dbError(db.Pool.SendBatch(ctx, batch).Close())
 }

@@ -263,37 +263,18 @@ func (w *Worker) runLocked(name string, fn func(context.Context) error) {
 	w.running.Add(1)
 	defer w.running.Done()
 	log := w.log.With("job", name)
-	// The lock lives on the session: hold one connection for the whole job so
-	// that unlock happens on the session that locked, and a worker that dies
-	// frees the lock with its connection.
-	conn, err := w.db.Pool.Acquire(ctx)
-	if err != nil {
-		log.Error("job not started: no database connection", "err", err)
+	lock, held, err := w.db.TryJobLock(ctx, LockKey(name))
+	switch {
+	case err != nil:
+		log.Error("job not started: advisory lock", "err", err)
 		w.metrics.runs.WithLabelValues(name, "failed").Inc()
 		return
-	}
-	key := LockKey(name)
-	var locked bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, key).Scan(&locked); err != nil || !locked {
-		conn.Release()
-		if err != nil {
-			log.Error("job not started: advisory lock", "err", err)
-			w.metrics.runs.WithLabelValues(name, "failed").Inc()
-			return
-		}
+	case !held:
 		log.Info("job skipped: running on another worker")
 		w.metrics.runs.WithLabelValues(name, "skipped").Inc()
 		return
 	}
-	defer func() {
-		unlockCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if _, err := conn.Exec(unlockCtx, `SELECT pg_advisory_unlock($1)`, key); err != nil {
-			// Closing the session is what frees the lock then.
-			_ = conn.Conn().Close(unlockCtx)
-		}
-		conn.Release()
-	}()
+	defer lock.Release(ctx)
 
 	start := time.Now()
 	w.metrics.running.WithLabelValues(name).Set(1)
