@@ -44,7 +44,7 @@ lint: ## go vet, a gofmt check, go mod tidy -diff and staticcheck (pinned)
 	$(GO) mod tidy -diff
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK) $(PKGS)
 
-demo: build ## throwaway database, migrate, load samples/, start the API, consult-phone and end-call
+demo: build ## the whole product in under a minute: load samples/, 3CX lookup and end-call, revalidation, report, a staff fix, the fixed number found
 	$(GO) run ./cmd/cti3cx-demo
 
 run-api: build ## start the API on :8080 against DATABASE_URL

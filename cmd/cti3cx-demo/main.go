@@ -6,6 +6,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -102,22 +104,32 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer stopAPI()
 
+	if err := d.callRoundTrip(ctx); err != nil {
+		return err
+	}
+	if err := d.staffRoundTrip(ctx, rejects); err != nil {
+		return err
+	}
+	stopAPI()
+	fmt.Fprintf(out, "\nDone. What happened: the schema was migrated, samples/ loaded into the phone index "+
+		"(see the import summaries above for numbers flagged ok/fixed/invalid), the API answered 3CX's lookup "+
+		"in two caller formats and journaled the call; revalidation re-checked every number, the report listed "+
+		"the ones that need a human, one staff fix went back in and 3CX found the fixed number at once. "+
+		"Next: README.md, then docs/.\n")
+	return nil
+}
+
+// callRoundTrip is 3CX's side: a lookup in two caller formats, the end of
+// the call, and the call in the contact's history.
+func (d *demo) callRoundTrip(ctx context.Context) error {
 	d.title("5. 3CX looks up a caller: E.164 as the trunk delivers it, then in the tenant's dial format (00+DDD+number)")
 	callID := ""
 	for _, number := range []string{"+5547999887766", "0047999887766"} {
-		body, err := d.call(ctx, http.MethodGet, "/cti3cx/consult-phone/"+url.PathEscape(number), nil)
+		id, err := d.lookup(ctx, number)
 		if err != nil {
 			return err
 		}
-		var answer struct {
-			Contact []struct {
-				CustomValue string `json:"customvalue"`
-			} `json:"contact"`
-		}
-		if err := json.Unmarshal(body, &answer); err != nil || len(answer.Contact) == 0 {
-			return fmt.Errorf("consult-phone %s found nobody: %s", number, body)
-		}
-		callID = answer.Contact[0].CustomValue
+		callID = id
 	}
 
 	d.title("6. The call ends: 3CX reports it with the call id it got in customvalue")
@@ -130,14 +142,103 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 
 	d.title("7. The call is in the contact's activity history")
-	if _, err := d.loader(ctx, "calls", "--tenant", d.tenant); err != nil {
+	_, err := d.loader(ctx, "calls", "--tenant", d.tenant)
+	return err
+}
+
+// The staff round trip fixes the sample account whose phone is a filler.
+const (
+	fixRecord = "A-500"
+	fixNumber = "(47) 3027-5500"
+	fixE164   = "+554730275500"
+)
+
+// staffRoundTrip is the CRM staff's side: revalidation, the report, one fix
+// typed into it as staff would, the fix applied, and 3CX finding the number.
+func (d *demo) staffRoundTrip(ctx context.Context, dir string) error {
+	d.title("8. Revalidation re-checks every stored number (the worker, cti3cx-loader run, does it on a schedule)")
+	if _, err := d.loader(ctx, "revalidate", "--tenant", d.tenant, "--all"); err != nil {
 		return err
 	}
-	stopAPI()
-	fmt.Fprintf(out, "\nDone. What happened: the schema was migrated, samples/ loaded into the phone index "+
-		"(see the import summaries above for numbers flagged ok/fixed/invalid), the API answered 3CX's lookup "+
-		"in two caller formats and journaled the call. Next: README.md (Quick start, Loader, API).\n")
-	return nil
+
+	d.title("9. A report for CRM staff: the numbers that need a human, in Portuguese, for Excel")
+	reportFile := filepath.Join(dir, "revisar.csv")
+	if _, err := d.loader(ctx, "report", "--tenant", d.tenant, "--out", reportFile); err != nil {
+		return err
+	}
+	b, err := os.ReadFile(reportFile)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "$ cat %s\n%s", filepath.Base(reportFile), b)
+
+	d.title("10. Staff type the real number of " + fixRecord + " into \"Corrigir para\", and the fix is applied")
+	if err := fillFix(reportFile, fixRecord, fixNumber); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.out, "(in %s, row %s: Corrigir para = %s)\n", filepath.Base(reportFile), fixRecord, fixNumber)
+	if _, err := d.loader(ctx, "fixes", "apply", "--tenant", d.tenant, "--file", reportFile); err != nil {
+		return err
+	}
+
+	d.title("11. 3CX finds the fixed number at once")
+	_, err = d.lookup(ctx, fixE164)
+	return err
+}
+
+// fillFix writes number into the "Corrigir para" cell of record's row of a
+// CSV report, keeping the file as the report wrote it (UTF-8 with BOM, ';',
+// CRLF), as a spreadsheet would save it.
+func fillFix(path, record, number string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(b, []byte("\uFEFF"))))
+	r.Comma = ';'
+	rows, err := r.ReadAll()
+	if err != nil || len(rows) == 0 {
+		return fmt.Errorf("read report %s: %v", path, err)
+	}
+	idCol, fixCol := slices.Index(rows[0], "ID no CRM"), slices.Index(rows[0], "Corrigir para")
+	if idCol < 0 || fixCol < 0 {
+		return fmt.Errorf("report %s: no \"ID no CRM\" or \"Corrigir para\" column in %q", path, rows[0])
+	}
+	found := false
+	for _, row := range rows[1:] {
+		if row[idCol] == record {
+			row[fixCol], found = number, true
+		}
+	}
+	if !found {
+		return fmt.Errorf("report %s lists no row of %s", path, record)
+	}
+	var out bytes.Buffer
+	out.WriteString("\uFEFF")
+	w := csv.NewWriter(&out)
+	w.Comma, w.UseCRLF = ';', true
+	if err := w.WriteAll(rows); err != nil {
+		return err
+	}
+	return os.WriteFile(path, out.Bytes(), 0o644)
+}
+
+// lookup asks consult-phone for number, as 3CX does, and returns the call id
+// of the first contact found (its customvalue).
+func (d *demo) lookup(ctx context.Context, number string) (string, error) {
+	body, err := d.call(ctx, http.MethodGet, "/cti3cx/consult-phone/"+url.PathEscape(number), nil)
+	if err != nil {
+		return "", err
+	}
+	var answer struct {
+		Contact []struct {
+			CustomValue string `json:"customvalue"`
+		} `json:"contact"`
+	}
+	if err := json.Unmarshal(body, &answer); err != nil || len(answer.Contact) == 0 {
+		return "", fmt.Errorf("consult-phone %s found nobody: %s", number, body)
+	}
+	return answer.Contact[0].CustomValue, nil
 }
 
 func (d *demo) title(s string) { fmt.Fprintf(d.out, "\n== %s\n", s) }
