@@ -42,13 +42,21 @@ func WriteCSV(ctx context.Context, db *schema.DB, t schema.Tenant, w io.Writer, 
 	return sum, bw.Flush()
 }
 
-// textCSV writes CSV for people: every cell through office.Text.
-type textCSV struct{ *csv.Writer }
+// textCSV writes CSV for people: every cell through office.Text, but for
+// the columns in numbers (a row number), which are only neutralised.
+type textCSV struct {
+	*csv.Writer
+	numbers map[int]bool
+}
 
 func (w textCSV) Write(cells []string) error {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		out[i] = office.Text(c)
+		if w.numbers[i] {
+			out[i] = office.Neutralize(c)
+		} else {
+			out[i] = office.Text(c)
+		}
 	}
 	return w.Writer.Write(out)
 }
@@ -59,5 +67,5 @@ func newCSVWriter(w io.Writer) textCSV {
 	cw := csv.NewWriter(w)
 	cw.Comma = ';'
 	cw.UseCRLF = true
-	return textCSV{cw}
+	return textCSV{Writer: cw}
 }

@@ -176,6 +176,7 @@ func writeResults(path string, results []FixResult) error {
 func writeResultsCSV(w io.Writer, results []FixResult) error {
 	bw := bufio.NewWriter(w)
 	cw := newCSVWriter(bw)
+	cw.numbers = map[int]bool{1: true} // Linha
 	headers := make([]string, len(resultColumns))
 	for i, c := range resultColumns {
 		headers[i] = c.header
