@@ -123,33 +123,74 @@ type TokenHash struct {
 	Label string
 }
 
-// Credentials loads the tenant and its live tokens; ENOTFOUND for an unknown
-// slug.
+// Credentials loads the tenant and its live tokens in one query, ENOTFOUND
+// for an unknown slug. So that timing does not tell an unknown tenant from
+// a known one, the query answers one row either way and does the same work:
+// for an unknown slug it reads a decoy tenant's tokens (the first tenant's),
+// decoded like any and then blanked (id 0, a zero hash) so that they match
+// nothing but still cost Match the same comparisons.
 func (db *DB) Credentials(ctx context.Context, slug string) (TenantCredentials, error) {
-	t, err := db.TenantBySlug(ctx, slug)
-	if err != nil {
-		return TenantCredentials{}, err
-	}
-	rows, err := db.Pool.Query(ctx, `SELECT id, hash, role, label FROM api_tokens WHERE tenant_id = $1 AND revoked_at IS NULL`, t.ID)
+	var ids []int64
+	var hashes [][]byte
+	var roles, labels []string
+	t, err := scanTenant(extraScan{db.Pool.QueryRow(ctx, `
+		SELECT coalesce(t.id, 0), coalesce(t.slug, $1), coalesce(t.name, ''), coalesce(t.default_ddd, ''),
+			coalesce(t.dial_format, ''), coalesce(t.contact_url, ''), coalesce(t.settings, '{}'),
+			coalesce(t.created_at, now()), coalesce(t.updated_at, now()),
+			coalesce(k.ids, '{}'), coalesce(k.hashes, '{}'), coalesce(k.roles, '{}'), coalesce(k.labels, '{}')
+		FROM (SELECT min(id) AS decoy FROM tenants) d
+		LEFT JOIN tenants t ON t.slug = $1
+		LEFT JOIN LATERAL (
+			SELECT array_agg(id ORDER BY id) AS ids, array_agg(hash ORDER BY id) AS hashes,
+				array_agg(role ORDER BY id) AS roles, array_agg(label ORDER BY id) AS labels
+			FROM api_tokens
+			WHERE tenant_id = coalesce(t.id, d.decoy) AND revoked_at IS NULL
+		) k ON true`, slug), []any{&ids, &hashes, &roles, &labels}})
 	if err != nil {
 		return TenantCredentials{}, dbError(err)
 	}
-	hashes, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (TokenHash, error) {
-		var h TokenHash
-		err := r.Scan(&h.ID, &h.Hash, &h.Role, &h.Label)
-		return h, err
-	})
-	return TenantCredentials{Tenant: t, Tokens: hashes}, dbError(err)
+	creds := TenantCredentials{Tenant: t, Tokens: make([]TokenHash, len(ids))}
+	for i := range ids {
+		creds.Tokens[i] = TokenHash{ID: ids[i], Hash: hashes[i], Role: Role(roles[i]), Label: labels[i]}
+	}
+	if t.ID == 0 {
+		decoys := make([]TokenHash, len(creds.Tokens))
+		for i := range decoys {
+			decoys[i].Hash = decoyHash
+		}
+		return TenantCredentials{Tokens: decoys}, cti3cx.Errorf(cti3cx.ENOTFOUND, "tenant %q not found", slug)
+	}
+	return creds, nil
 }
 
+// extraScan scans a row whose leading columns are read by another scanner
+// (scanTenant) and whose trailing ones go to extra.
+type extraScan struct {
+	row   pgx.Row
+	extra []any
+}
+
+func (x extraScan) Scan(dest ...any) error { return x.row.Scan(append(dest, x.extra...)...) }
+
+// minCompares is how many hashes Match compares at least: an unknown
+// tenant (no token) and a tenant with a few tokens take as long.
+const minCompares = 4
+
+var decoyHash = make([]byte, 32)
+
 // Match returns the live token whose hash equals the secret's, comparing
-// every token in constant time so that timing tells nothing.
+// every token in constant time, and decoys up to minCompares, so that
+// timing tells nothing about the tokens or the tenant's existence.
 func (c TenantCredentials) Match(secret string) (TokenHash, bool) {
 	h := HashToken(secret)
 	var found TokenHash
-	for _, t := range c.Tokens {
-		if subtle.ConstantTimeCompare(h, t.Hash) == 1 {
-			found = t
+	for i := range max(len(c.Tokens), minCompares) {
+		if i >= len(c.Tokens) {
+			subtle.ConstantTimeCompare(h, decoyHash)
+			continue
+		}
+		if subtle.ConstantTimeCompare(h, c.Tokens[i].Hash) == 1 {
+			found = c.Tokens[i]
 		}
 	}
 	return found, found.ID != 0

@@ -163,3 +163,37 @@ func TestTenantsAreIsolated(t *testing.T) {
 		t.Fatalf("ListTokens(alpha) = %+v, %v", toks, err)
 	}
 }
+
+// Credentials is one query: a tenant with no live token is found with none,
+// an unknown slug is ENOTFOUND, revoked tokens are left out.
+func TestCredentialsOneQuery(t *testing.T) {
+	t.Parallel()
+	db := schematest.New(t)
+	ctx := context.Background()
+	ten, err := db.CreateTenant(ctx, schema.Tenant{Slug: "lonely", DefaultDDD: "47"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err := db.Credentials(ctx, "lonely"); err != nil || c.Tenant.ID != ten.ID || len(c.Tokens) != 0 {
+		t.Errorf("no tokens: %+v %v", c, err)
+	}
+	a, _, err := db.IssueToken(ctx, ten.ID, "pbx", schema.RolePBX)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := db.IssueToken(ctx, ten.ID, "maria", schema.RoleStaff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.RevokeToken(ctx, ten.ID, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.Credentials(ctx, "lonely")
+	if err != nil || c.Tenant.Slug != "lonely" || c.Tenant.DefaultDDD != "47" || len(c.Tokens) != 1 ||
+		c.Tokens[0].ID != b.ID || c.Tokens[0].Role != schema.RoleStaff || c.Tokens[0].Label != "maria" || len(c.Tokens[0].Hash) != 32 {
+		t.Errorf("one live token: %+v %v", c, err)
+	}
+	if _, err := db.Credentials(ctx, "nobody"); cti3cx.ErrorCode(err) != cti3cx.ENOTFOUND {
+		t.Errorf("unknown slug: %v", err)
+	}
+}
