@@ -34,7 +34,9 @@ func newFixture(t *testing.T, deps api.Deps) *fixture {
 	t.Helper()
 	db := schematest.New(t)
 	deps.DB = db
-	deps.Logger = schematest.Logger(t)
+	if deps.Logger == nil {
+		deps.Logger = schematest.Logger(t)
+	}
 	if deps.AuthTTL == 0 {
 		deps.AuthTTL = -1 // see revocations at once
 	}

@@ -20,8 +20,10 @@ const (
 	HeaderTenant = "tenant"
 )
 
-// maxCachedTenants bounds the cache: random tenant names from an attacker
-// must not grow memory without end.
+// maxCachedTenants bounds each of the caches (known tenants, unknown
+// slugs): random tenant names from an attacker must not grow memory without
+// end, and evict the least recently used, so that a flood of unknown slugs
+// never pushes out the tenants in use.
 const maxCachedTenants = 10000
 
 // validSlug is the tenants table's slug rule (^[a-z0-9][a-z0-9_-]{0,62}$),
@@ -55,23 +57,36 @@ type authCache struct {
 	ttl   time.Duration
 	group singleflight.Group
 
-	mu      sync.RWMutex
-	entries map[string]*tenantEntry
+	known   *lru[string, *tenantEntry]
+	unknown *lru[string, *tenantEntry]
 
 	usedMu sync.Mutex
 	used   map[int64]time.Time
 }
 
 func newAuthCache(db *schema.DB, ttl time.Duration) *authCache {
-	return &authCache{db: db, ttl: ttl, entries: map[string]*tenantEntry{}, used: map[int64]time.Time{}}
+	return &authCache{db: db, ttl: ttl, used: map[int64]time.Time{},
+		known: newLRU[string, *tenantEntry](maxCachedTenants), unknown: newLRU[string, *tenantEntry](maxCachedTenants)}
+}
+
+// cached looks in both caches whatever it finds, so that a known tenant
+// and an unknown slug cost the same.
+func (c *authCache) cached(slug string) *tenantEntry {
+	k, okKnown := c.known.get(slug)
+	u, okUnknown := c.unknown.get(slug)
+	e := k
+	if !okKnown {
+		e, okKnown = u, okUnknown
+	}
+	if okKnown && time.Since(e.loaded) < c.ttl {
+		return e
+	}
+	return nil
 }
 
 func (c *authCache) tenant(ctx context.Context, slug string) (*tenantEntry, error) {
 	if c.ttl > 0 {
-		c.mu.RLock()
-		e := c.entries[slug]
-		c.mu.RUnlock()
-		if e != nil && time.Since(e.loaded) < c.ttl {
+		if e := c.cached(slug); e != nil {
 			return e, nil
 		}
 	}
@@ -88,16 +103,18 @@ func (c *authCache) load(ctx context.Context, slug string) (*tenantEntry, error)
 	if err != nil && cti3cx.ErrorCode(err) != cti3cx.ENOTFOUND {
 		return nil, err
 	}
-	if e.found {
-		e.profile, e.profileErr = normalize.NewProfile(creds.Tenant.DefaultDDD, creds.Tenant.DialFormat)
-	}
+	// An unknown slug builds a profile too, from the defaults, and drops
+	// it: loading costs the same either way.
+	e.profile, e.profileErr = normalize.NewProfile(creds.Tenant.DefaultDDD, creds.Tenant.DialFormat)
 	if c.ttl > 0 {
-		c.mu.Lock()
-		if len(c.entries) >= maxCachedTenants {
-			clear(c.entries)
+		// A slug moves between the caches when a tenant is added or removed.
+		if e.found {
+			c.unknown.remove(slug)
+			c.known.put(slug, e)
+		} else {
+			c.known.remove(slug)
+			c.unknown.put(slug, e)
 		}
-		c.entries[slug] = e
-		c.mu.Unlock()
 	}
 	return e, nil
 }
@@ -154,11 +171,25 @@ func principalFrom(ctx context.Context) (Principal, bool) {
 // failure is the same 401, so that callers learn nothing about which tenants
 // exist; a valid token of another role is a 403 that names its role, which
 // tells nothing its holder does not know.
+//
+// Failed authentications are limited per client address (429 with
+// Retry-After once spent), and a tenant header without token_crm, the mark
+// of a proxy that drops headers with underscores, is logged once.
 func (s *Server) withTenant(next tenantHandler, roles ...schema.Role) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		client := s.clientAddr(r)
+		if wait, blocked := s.failures.blocked(client); blocked {
+			w.Header().Set("Retry-After", retryAfter(wait))
+			writeJSON(w, http.StatusTooManyRequests, errorBody{Error: "too many failed authentications from this address: retry after " + retryAfter(wait) + " s"})
+			return
+		}
 		slug := r.Header.Get(HeaderTenant)
 		secret := r.Header.Get(HeaderToken)
+		if secret == "" && slug != "" {
+			s.warnDroppedToken()
+		}
 		if secret == "" || !validSlug(slug) {
+			s.failures.fail(client)
 			s.writeError(w, r, schema.ErrUnauthorized)
 			return
 		}
@@ -169,8 +200,11 @@ func (s *Server) withTenant(next tenantHandler, roles ...schema.Role) http.Handl
 			s.writeError(w, r, err)
 			return
 		}
+		// Match hashes the secret for an unknown tenant too: both failures
+		// cost the same (see BenchmarkAuthTiming).
 		tok, ok := e.creds.Match(secret)
 		if !e.found || !ok {
+			s.failures.fail(client)
 			s.writeError(w, r, schema.ErrUnauthorized)
 			return
 		}
@@ -185,5 +219,15 @@ func (s *Server) withTenant(next tenantHandler, roles ...schema.Role) http.Handl
 		s.auth.markUsed(tok.ID, time.Now())
 		ctx = context.WithValue(ctx, principalKey{}, Principal{TenantID: e.creds.Tenant.ID, TokenID: tok.ID, Label: tok.Label, Role: tok.Role})
 		next(w, r.WithContext(ctx), e)
+	}
+}
+
+// warnDroppedToken logs, once per process, the likely cause of requests
+// that name a tenant but carry no token: not per request, which an
+// attacker could use to flood the log.
+func (s *Server) warnDroppedToken() {
+	if s.warnedToken.CompareAndSwap(false, true) {
+		s.log.Warn("a request has a tenant header but no token_crm: a proxy in front probably drops headers with underscores " +
+			"(nginx: underscores_in_headers on; see samples/nginx/cti3cx.conf); logged once")
 	}
 }

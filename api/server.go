@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -51,6 +52,10 @@ type Deps struct {
 	// TrustedProxies are the proxies whose X-Forwarded-For names the client
 	// (see clientAddr); nobody else's is believed.
 	TrustedProxies []netip.Prefix
+	// AuthFailureBurst failed authentications are allowed per client
+	// address, one more every AuthFailureRefill; then 429.
+	AuthFailureBurst  int
+	AuthFailureRefill time.Duration
 	// SessionTTL is how long a review page sign-in lasts (review.DefaultSessionTTL when zero).
 	SessionTTL time.Duration
 }
@@ -66,6 +71,8 @@ type Server struct {
 	bodyTimeout      time.Duration
 	metricsElsewhere bool
 	trustedProxies   []netip.Prefix
+	failures         *failureLimiter
+	warnedToken      atomic.Bool
 
 	auth    *authCache
 	review  *review.Handler
@@ -91,6 +98,7 @@ func NewServer(deps Deps) *Server {
 		bodyTimeout:      orDuration(deps.BodyTimeout, DefaultBodyTimeout),
 		metricsElsewhere: deps.MetricsElsewhere,
 		trustedProxies:   deps.TrustedProxies,
+		failures:         newFailureLimiter(orInt(deps.AuthFailureBurst, DefaultAuthFailureBurst), orDuration(deps.AuthFailureRefill, DefaultAuthFailureRefill)),
 		stopTouch:        make(chan struct{}),
 		touchDone:        make(chan struct{}),
 	}
@@ -156,6 +164,13 @@ func (s *Server) flushTouches(ctx context.Context) error {
 		return err
 	}
 	return nil
+}
+
+func orInt(n, def int) int {
+	if n <= 0 {
+		return def
+	}
+	return n
 }
 
 func orDuration(d, def time.Duration) time.Duration {
