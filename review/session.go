@@ -243,6 +243,7 @@ func (h *Handler) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	}
 	h.log.Info("review: signed out", "tenant", s.Tenant.Slug, "session_id", s.ID)
 	http.SetCookie(w, cookie(r, cookieSession, "", -1))
+	setNotice(w, r, notice{Text: "Você saiu. Para voltar, entre de novo com a sua chave de acesso."})
 	http.Redirect(w, r, "/revisao/entrar?empresa="+url.QueryEscape(s.Tenant.Slug), http.StatusSeeOther)
 }
 

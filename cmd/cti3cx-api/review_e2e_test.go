@@ -185,7 +185,9 @@ func (w *reviewWorld) audits(t *testing.T) []string {
 // token is refused.
 func TestE2EReviewPageInChromium(t *testing.T) {
 	w := newReviewWorld(t)
-	p := start(t, w.url)
+	// A long auth cache, as in production (the flag given last wins): the
+	// corrected numbers must answer at once all the same.
+	p := start(t, w.url, "--auth-ttl", "1h")
 	b := tab{t: t, ctx: browse(t), p: p}
 	shot := newShots(t)
 	base := p.base + "/revisao/"
@@ -253,7 +255,9 @@ func TestE2EReviewPageInChromium(t *testing.T) {
 
 	b.do("sign out",
 		chromedp.Navigate(base), chromedp.Click(css("#sair")),
-		chromedp.WaitVisible(css("#form-entrar")), shot.take("saiu"),
+		chromedp.WaitVisible(css("#form-entrar")), shot.take("saiu"))
+	contains("signed out", b.text("#aviso"), "Você saiu")
+	b.do("the list after signing out: the sign-in form again",
 		chromedp.Navigate(base), chromedp.WaitVisible(css("#form-entrar")))
 
 	for number, want := range map[string]string{"5547987654321": "C-2001", "554733335555": "C-2002"} {
