@@ -37,6 +37,9 @@ bench: ## measure every speed target: normalize, test databases, imports, API lo
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=60m ./loader/
 	$(GO) test -run='^$$' -bench=BenchmarkRevalidate -benchtime=1x -timeout=60m ./loader/revalidate/
 	$(GO) test -run='^$$' -bench=BenchmarkReview -benchtime=200x -timeout=30m ./review/
+	$(GO) test -run='^$$' -bench='Rewrite1M|NormalizeCLI200k' -benchtime=1x -timeout=30m ./cmd/cti3cx-loader/
+	$(GO) test -run='^$$' -bench=Export1M -benchtime=1x -timeout=30m ./loader/export/
+	$(GO) test -run='^$$' -bench=ChangesFeed -benchtime=1x -timeout=30m ./api/
 
 lint: ## go vet, a gofmt check, go mod tidy -diff and staticcheck (pinned)
 	$(GO) vet $(PKGS)

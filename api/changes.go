@@ -19,12 +19,12 @@ const (
 
 // Change is one entry of the changes feed.
 type Change struct {
-	ChangeID  int64         `json:"change_id"`
-	Kind      schema.Kind   `json:"kind"`
-	ID        string        `json:"id"`
-	Deleted   bool          `json:"deleted"`
-	ChangedAt time.Time     `json:"changed_at"`
-	Record    export.Record `json:"record"`
+	ChangeID  int64       `json:"change_id"`
+	Kind      schema.Kind `json:"kind"`
+	ID        string      `json:"id"`
+	Deleted   bool        `json:"deleted"`
+	ChangedAt time.Time   `json:"changed_at"`
+	Record    any         `json:"record"` // export.AccountRecord or export.ContactRecord
 }
 
 // ChangesPage is one page of the changes feed.

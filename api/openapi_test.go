@@ -118,8 +118,15 @@ func TestOpenAPIMatchesTypes(t *testing.T) {
 		}
 	}
 	// A change's record has the export's columns, then its phones.
-	for name, kind := range map[string]schema.Kind{"AccountRecord": schema.KindAccount, "ContactRecord": schema.KindContact} {
-		want := append(export.Columns(kind), "phones")
+	for name, rec := range map[string]any{"AccountRecord": export.AccountRecord{}, "ContactRecord": export.ContactRecord{}} {
+		want := jsonKeys(rec)
+		kind := schema.KindAccount
+		if name == "ContactRecord" {
+			kind = schema.KindContact
+		}
+		if !slices.Equal(want, append(export.Columns(kind), "phones")) {
+			t.Errorf("%s keys %v are not the export's columns %v", name, want, export.Columns(kind))
+		}
 		if got := propertyNames(schemas[name].Properties); !slices.Equal(got, want) || !slices.Equal(schemas[name].Required, want) {
 			t.Errorf("%s properties %v required %v, want %v", name, got, schemas[name].Required, want)
 		}

@@ -75,26 +75,11 @@ type ExportStart struct {
 // fn's record is reused between calls; start may be nil.
 func (db *DB) ExportRecords(ctx context.Context, tenantID int64, kind Kind, f ExportFilter,
 	start func(ExportStart) error, fn func(*RecordState) error) error {
-	k, ok := exportColumns[kind]
-	if !ok {
-		return cti3cx.Errorf(cti3cx.EINVALID, "unknown record kind %q", kind)
+	q, where, args, err := exportQuery(tenantID, kind, f)
+	if err != nil {
+		return err
 	}
-	where, args := "r.deleted_at IS NULL", []any{tenantID}
-	switch {
-	case f.IDs != nil:
-		where, args = "r.id = ANY($2)", append(args, f.IDs)
-	case !f.Since.IsZero():
-		where = `r.deleted_at IS NULL AND r.id IN (SELECT c.record_id FROM record_changes c
-			WHERE c.tenant_id = $1 AND c.kind = $2 AND c.changed_at > $3)`
-		args = append(args, string(kind), f.Since)
-	}
-	q := fmt.Sprintf(`
-		SELECT r.id, r.external_id, %s, r.email, r.deleted_at IS NOT NULL,
-			coalesce(p.id, 0), coalesce(p.field, ''), coalesce(p.position, -1), coalesce(p.override, nullif(p.input, ''), p.raw, ''),
-			coalesce(p.e164, ''), coalesce(p.dial, ''), coalesce(p.extension, ''), coalesce(p.status, '')
-		FROM %s r LEFT JOIN phones p ON p.tenant_id = $1 AND p.%s = r.id
-		WHERE r.tenant_id = $1 AND %s
-		ORDER BY r.id, p.field, p.position`, k.cols, k.table, k.owner, where)
+	k := exportColumns[kind]
 	return dbError(pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
 		func(tx pgx.Tx) error {
 			if start != nil {
@@ -112,13 +97,49 @@ func (db *DB) ExportRecords(ctx context.Context, tenantID int64, kind Kind, f Ex
 					return err
 				}
 			}
-			rows, err := tx.Query(ctx, q, args...)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			return scanRecords(rows, kind, fn)
+			return readRecords(ctx, tx, kind, q, args, fn)
 		}))
+}
+
+// readRecords runs an exportQuery in tx and calls fn with each record.
+func readRecords(ctx context.Context, tx pgx.Tx, kind Kind, q string, args []any, fn func(*RecordState) error) error {
+	rows, err := tx.Query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	return scanRecords(rows, kind, fn)
+}
+
+// exportQuery is the query of the records f selects, one row per phone
+// (or one with no phone), by record id; where is its filter on r.
+func exportQuery(tenantID int64, kind Kind, f ExportFilter) (q, where string, args []any, err error) {
+	k, ok := exportColumns[kind]
+	if !ok {
+		return "", "", nil, cti3cx.Errorf(cti3cx.EINVALID, "unknown record kind %q", kind)
+	}
+	where, args = "r.deleted_at IS NULL", []any{tenantID}
+	join := fmt.Sprintf("LEFT JOIN phones p ON p.tenant_id = $1 AND p.%s = r.id", k.owner)
+	switch {
+	case f.IDs != nil:
+		where, args = "r.id = ANY($2)", append(args, f.IDs)
+		// A page of ids: their phones found by the owner index. (Joined on
+		// the owner alone, the planner hashes the whole phones table.)
+		join = fmt.Sprintf(`LEFT JOIN (SELECT * FROM phones ph WHERE ph.tenant_id = $1 AND ph.%[1]s = ANY($2)) p
+			ON p.%[1]s = r.id`, k.owner)
+	case !f.Since.IsZero():
+		where = `r.deleted_at IS NULL AND r.id IN (SELECT c.record_id FROM record_changes c
+			WHERE c.tenant_id = $1 AND c.kind = $2 AND c.changed_at > $3)`
+		args = append(args, string(kind), f.Since)
+	}
+	q = fmt.Sprintf(`
+		SELECT r.id, r.external_id, %s, r.email, r.deleted_at IS NOT NULL,
+			coalesce(p.id, 0), coalesce(p.field, ''), coalesce(p.position, -1), coalesce(p.override, nullif(p.input, ''), p.raw, ''),
+			coalesce(p.e164, ''), coalesce(p.dial, ''), coalesce(p.extension, ''), coalesce(p.status, '')
+		FROM %s r %s
+		WHERE r.tenant_id = $1 AND %s
+		ORDER BY r.id, p.field, p.position`, k.cols, k.table, join, where)
+	return q, where, args, nil
 }
 
 func scanRecords(rows pgx.Rows, kind Kind, fn func(*RecordState) error) error {
@@ -224,43 +245,23 @@ const changesHorizon = `
 // (transaction, kind, record) order, and the cursor to continue from. It
 // reads only changes of transactions below changesHorizon, each of which has
 // ended, so a change committed later can never land behind a cursor already
-// handed out, and each change is seen once.
+// handed out, and each change is seen once. The records' states come from
+// the same snapshot.
 func (db *DB) Changes(ctx context.Context, tenantID int64, after ChangeCursor, limit int) ([]Change, ChangeCursor, error) {
 	var out []Change
-	var ids [2][]int64 // account ids, contact ids
 	err := pgx.BeginTxFunc(ctx, db.Pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, func(tx pgx.Tx) error {
-		var horizon string
-		if err := tx.QueryRow(ctx, changesHorizon).Scan(&horizon); err != nil {
+		// A keyset page has one good plan, the ordered index scan from the
+		// cursor. Right after a large import the log's statistics still say
+		// it is small, and the planner would bitmap-scan and sort every row
+		// after the cursor for each page: rule that out for this read.
+		if _, err := tx.Exec(ctx, `SET LOCAL enable_bitmapscan = off; SET LOCAL enable_sort = off`); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `
-			SELECT c.id, c.txid::text, c.kind, c.record_id, c.changed_at
-			FROM record_changes c
-			WHERE c.tenant_id = $1 AND (c.txid, c.kind, c.record_id) > ($2::text::xid8, $3, $4)
-				AND c.txid < $5::text::xid8
-			ORDER BY c.txid, c.kind, c.record_id
-			LIMIT $6`, tenantID, strconv.FormatUint(after.TxID, 10), string(after.Kind), after.RecordID, horizon, limit)
-		if err != nil {
+		var err error
+		if out, err = changesPage(ctx, tx, tenantID, after, limit); err != nil || len(out) == 0 {
 			return err
 		}
-		var c Change
-		var txid, kind string
-		_, err = pgx.ForEachRow(rows, []any{&c.ID, &txid, &kind, &c.Cursor.RecordID, &c.ChangedAt}, func() error {
-			n, err := strconv.ParseUint(txid, 10, 64)
-			if err != nil {
-				return err
-			}
-			c.Cursor.TxID, c.Cursor.Kind = n, Kind(kind)
-			c.Record = RecordState{Kind: Kind(kind), ID: c.Cursor.RecordID, Deleted: true}
-			out = append(out, c)
-			if c.Cursor.Kind == KindAccount {
-				ids[0] = append(ids[0], c.Cursor.RecordID)
-			} else {
-				ids[1] = append(ids[1], c.Cursor.RecordID)
-			}
-			return nil
-		})
-		return err
+		return fillStates(ctx, tx, tenantID, out)
 	})
 	if err != nil {
 		return nil, after, dbError(err)
@@ -268,25 +269,69 @@ func (db *DB) Changes(ctx context.Context, tenantID int64, after ChangeCursor, l
 	if len(out) == 0 {
 		return nil, after, nil
 	}
-	states := map[ChangeCursor]RecordState{} // by kind and record id (TxID 0)
-	for i, kind := range []Kind{KindAccount, KindContact} {
-		if len(ids[i]) == 0 {
+	return out, out[len(out)-1].Cursor, nil
+}
+
+// changesPage reads the page's log rows; the horizon is computed in the same
+// statement, from the transaction's snapshot.
+func changesPage(ctx context.Context, tx pgx.Tx, tenantID int64, after ChangeCursor, limit int) ([]Change, error) {
+	rows, err := tx.Query(ctx, `
+		WITH h (horizon) AS (`+changesHorizon+`)
+		SELECT c.id, c.txid::text, c.kind, c.record_id, c.changed_at
+		FROM record_changes c
+		WHERE c.tenant_id = $1 AND (c.txid, c.kind, c.record_id) > ($2::text::xid8, $3, $4)
+			AND c.txid < (SELECT horizon::xid8 FROM h)
+		ORDER BY c.txid, c.kind, c.record_id
+		LIMIT $5`, tenantID, strconv.FormatUint(after.TxID, 10), string(after.Kind), after.RecordID, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []Change
+	var c Change
+	var txid, kind string
+	_, err = pgx.ForEachRow(rows, []any{&c.ID, &txid, &kind, &c.Cursor.RecordID, &c.ChangedAt}, func() error {
+		n, err := strconv.ParseUint(txid, 10, 64)
+		if err != nil {
+			return err
+		}
+		c.Cursor.TxID, c.Cursor.Kind = n, Kind(kind)
+		c.Record = RecordState{Kind: Kind(kind), ID: c.Cursor.RecordID, Deleted: true}
+		out = append(out, c)
+		return nil
+	})
+	return out, err
+}
+
+// fillStates sets each change's record to the record's current state.
+func fillStates(ctx context.Context, tx pgx.Tx, tenantID int64, out []Change) error {
+	at := map[ChangeCursor][]int{} // kind and record id (TxID 0) -> indexes in out
+	ids := map[Kind][]int64{}
+	for i, c := range out {
+		key := ChangeCursor{Kind: c.Cursor.Kind, RecordID: c.Cursor.RecordID}
+		if at[key] == nil {
+			ids[key.Kind] = append(ids[key.Kind], key.RecordID)
+		}
+		at[key] = append(at[key], i)
+	}
+	for _, kind := range []Kind{KindAccount, KindContact} {
+		if len(ids[kind]) == 0 {
 			continue
 		}
-		err := db.ExportRecords(ctx, tenantID, kind, ExportFilter{IDs: ids[i]}, nil, func(r *RecordState) error {
+		q, _, args, err := exportQuery(tenantID, kind, ExportFilter{IDs: ids[kind]})
+		if err != nil {
+			return err
+		}
+		err = readRecords(ctx, tx, kind, q, args, func(r *RecordState) error {
 			s := *r
 			s.Phones = append([]StoredPhone(nil), r.Phones...)
-			states[ChangeCursor{Kind: kind, RecordID: r.ID}] = s
+			for _, i := range at[ChangeCursor{Kind: kind, RecordID: r.ID}] {
+				out[i].Record = s
+			}
 			return nil
 		})
 		if err != nil {
-			return nil, after, err
+			return err
 		}
 	}
-	for i := range out {
-		if s, ok := states[ChangeCursor{Kind: out[i].Cursor.Kind, RecordID: out[i].Cursor.RecordID}]; ok {
-			out[i].Record = s
-		}
-	}
-	return out, out[len(out)-1].Cursor, nil
+	return nil
 }

@@ -71,9 +71,11 @@ func cmdNormalize(ctx context.Context, app *App, args []string) error {
 		var line []byte
 		emit = func(r normalize.Result) error {
 			line = appendTSVField(line[:0], r.Input)
-			for _, f := range []string{string(r.Status), r.E164, r.Dial, string(r.Type), r.Extension} {
-				line = append(append(line, '\t'), f...)
-			}
+			line = append(append(line, '\t'), r.Status...)
+			line = append(append(line, '\t'), r.E164...)
+			line = append(append(line, '\t'), r.Dial...)
+			line = append(append(line, '\t'), r.Type...)
+			line = append(append(line, '\t'), r.Extension...)
 			line = append(line, '\t')
 			if r.Reasons != 0 {
 				line = append(line, r.Reasons.String()...)

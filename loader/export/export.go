@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -116,47 +115,44 @@ type Phone struct {
 	Status    string `json:"status"`
 }
 
-// Record is the JSON of a record in exports and in the changes feed: the
-// kind's columns (always present), then its phones in field order.
-type Record struct {
-	kind   schema.Kind
-	fields []string
-	Phones []Phone
+// AccountRecord is an account's JSON in exports and in the changes feed:
+// Columns(KindAccount), then its phones in field order.
+type AccountRecord struct {
+	ExternalID string  `json:"external_id"`
+	Name       string  `json:"name"`
+	TradeName  string  `json:"trade_name"`
+	TaxID      string  `json:"tax_id"`
+	Email      string  `json:"email"`
+	Phones     []Phone `json:"phones"`
 }
 
-// NewRecord returns r's JSON shape under profile p.
-func NewRecord(p normalize.Profile, r *schema.RecordState) Record {
-	out := Record{kind: r.Kind, fields: fields(r), Phones: []Phone{}}
+// ContactRecord is a contact's JSON: Columns(KindContact), then its phones.
+type ContactRecord struct {
+	ExternalID        string  `json:"external_id"`
+	FirstName         string  `json:"first_name"`
+	LastName          string  `json:"last_name"`
+	Email             string  `json:"email"`
+	AccountExternalID string  `json:"account_external_id"`
+	Company           string  `json:"company"`
+	Phones            []Phone `json:"phones"`
+}
+
+// NewRecord returns r's JSON shape under profile p: an AccountRecord or a
+// ContactRecord.
+func NewRecord(p normalize.Profile, r *schema.RecordState) any {
+	phones := make([]Phone, 0, len(r.Phones))
 	for _, f := range schema.PhoneFields {
 		for _, ph := range r.Phones {
 			if ph.Field == f {
-				out.Phones = append(out.Phones, Phone{Field: f, Value: Value(p, ph), E164: ph.E164,
+				phones = append(phones, Phone{Field: f, Value: Value(p, ph), E164: ph.E164,
 					Extension: ph.Extension, Status: ph.Status})
 			}
 		}
 	}
-	return out
-}
-
-// MarshalJSON writes the columns in their order, then "phones".
-func (r Record) MarshalJSON() ([]byte, error) {
-	var b strings.Builder
-	b.WriteByte('{')
-	for i, c := range Columns(r.kind) {
-		v, err := json.Marshal(r.fields[i])
-		if err != nil {
-			return nil, err
-		}
-		fmt.Fprintf(&b, "%q:%s,", c, v)
+	if r.Kind == schema.KindAccount {
+		return AccountRecord{r.ExternalID, r.Name, r.TradeName, r.TaxID, r.Email, phones}
 	}
-	ph, err := json.Marshal(r.Phones)
-	if err != nil {
-		return nil, err
-	}
-	b.WriteString(`"phones":`)
-	b.Write(ph)
-	b.WriteByte('}')
-	return []byte(b.String()), nil
+	return ContactRecord{r.ExternalID, r.FirstName, r.LastName, r.Email, r.AccountExternalID, r.Company, phones}
 }
 
 // Write exports the tenant's records to w (path is needed for XLSX, which
