@@ -228,22 +228,7 @@ func TestActions(t *testing.T) {
 		t.Errorf("stale accept: %d, no stale notice", a.status)
 	}
 
-	// Corrigir: an invalid number stays on the page, says why, stores nothing.
-	a = post("(20) 3333-4444", "corrigir", url.Values{"numero": {"(20) 3333-5555"}})
-	if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, "DDD inexistente") ||
-		!strings.Contains(a.body, `value="(20) 3333-5555"`) || !strings.Contains(a.body, `data-estado="invalido"`) {
-		t.Errorf("invalid correction: %d\n%s", a.status, a.body)
-	}
-	if s := rt.Get(t, w.db, ids["(20) 3333-4444"]); s.Override != nil {
-		t.Errorf("an invalid correction was stored: %+v", s)
-	}
-	a = post("(20) 3333-4444", "corrigir", url.Values{"numero": {"(47) 3333-5555"}})
-	if a.status != http.StatusSeeOther {
-		t.Fatalf("correction: %d %s", a.status, a.body)
-	}
-	if cs := w.consult("acme", "554733335555"); len(cs) != 1 || cs[0].ID != "A1" {
-		t.Errorf("consult after correction: %+v", cs)
-	}
+	correct(t, w, post)
 
 	// Não é telefone.
 	if a = post("não tem", "nao-e-telefone", nil); a.status != http.StatusSeeOther {
@@ -274,6 +259,29 @@ func TestActions(t *testing.T) {
 	if got := w.actors(&schemaTenant{w.acme.ID}); !slices.Equal(got, []string{actor, actor, actor, actor}) {
 		t.Errorf("audit actors %q", got)
 	}
+}
+
+// correct: an invalid correction stays on the page, says why and stores
+// nothing; a valid one is stored and answers consult-phone.
+func correct(t *testing.T, w *world, post func(raw, action string, extra url.Values) answer) {
+	t.Helper()
+	ids := w.ids["acme"]
+	a := post("(20) 3333-4444", "corrigir", url.Values{"numero": {"(20) 3333-5555"}})
+	if a.status != http.StatusUnprocessableEntity || !strings.Contains(a.body, "DDD inexistente") ||
+		!strings.Contains(a.body, `value="(20) 3333-5555"`) || !strings.Contains(a.body, `data-estado="invalido"`) {
+		t.Errorf("invalid correction: %d\n%s", a.status, a.body)
+	}
+	if s := rt.Get(t, w.db, ids["(20) 3333-4444"]); s.Override != nil {
+		t.Errorf("an invalid correction was stored: %+v", s)
+	}
+	a = post("(20) 3333-4444", "corrigir", url.Values{"numero": {"(47) 3333-5555"}})
+	if a.status != http.StatusSeeOther {
+		t.Fatalf("correction: %d %s", a.status, a.body)
+	}
+	if cs := w.consult("acme", "554733335555"); len(cs) != 1 || cs[0].ID != "A1" {
+		t.Errorf("consult after correction: %+v", cs)
+	}
+
 }
 
 type schemaTenant struct{ ID int64 }

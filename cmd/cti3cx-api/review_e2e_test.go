@@ -117,6 +117,13 @@ func (b tab) do(step string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+func (b tab) contains(step, got, want string) {
+	b.t.Helper()
+	if !strings.Contains(got, want) {
+		b.t.Fatalf("%s: %q does not contain %q", step, got, want)
+	}
+}
+
 func (b tab) text(sel string) string {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
@@ -194,12 +201,7 @@ func TestE2EReviewPageInChromium(t *testing.T) {
 	id := func(k string) string { return strconv.FormatInt(w.ids[k], 10) }
 	row := func(k string) string { return "#t" + id(k) }
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
-	contains := func(step, got, want string) {
-		t.Helper()
-		if !strings.Contains(got, want) {
-			t.Fatalf("%s: %q does not contain %q", step, got, want)
-		}
-	}
+	contains := b.contains
 
 	b.do("open the page: the sign-in form",
 		chromedp.Navigate(base), chromedp.WaitVisible(css("#empresa")), shot.take("entrar"))
@@ -229,22 +231,7 @@ func TestE2EReviewPageInChromium(t *testing.T) {
 		chromedp.WaitVisible(css("#aviso")), shot.take("sugestao-aceita"))
 	contains("accepted", b.text("#aviso"), "o 3CX vai discar 0047987654321")
 
-	b.do("open João's business phone",
-		chromedp.Navigate(base+"?motivo=invalid_ddd"),
-		chromedp.Click(css(row("joao")+" a.botao")),
-		chromedp.WaitVisible(css("#numero")))
-	b.do("type an invalid correction: the live feedback says why",
-		chromedp.SendKeys(css("#numero"), "(20) 3333-5555"),
-		chromedp.WaitVisible(css(`#retorno[data-estado="invalido"]`)), shot.take("correcao-invalida"))
-	contains("invalid feedback", b.text("#retorno"), "DDD inexistente")
-	b.do("fix the DDD: the feedback turns valid and shows what 3CX dials",
-		chromedp.SendKeys(css("#numero"), strings.Repeat(kb.Backspace, len("(20) 3333-5555"))+"(47) 3333-5555"),
-		chromedp.WaitVisible(css(`#retorno[data-estado="valido"]`)), shot.take("correcao-valida"))
-	contains("valid feedback", b.text("#retorno"), "o 3CX vai discar 004733335555")
-	b.do("save the correction",
-		chromedp.Click(css("#corrigir")),
-		chromedp.WaitVisible(css("#aviso")), shot.take("correcao-salva"))
-	contains("saved", b.text("#aviso"), "Correção salva: João Lima acme")
+	w.correctInBrowser(b, base, row("joao"), shot)
 
 	b.do("the list at phone width",
 		chromedp.Navigate(base), chromedp.EmulateViewport(390, 844),
@@ -270,6 +257,30 @@ func TestE2EReviewPageInChromium(t *testing.T) {
 	if got := w.audits(t); !slices.Equal(got, want) {
 		t.Errorf("phone_changes actors %q, want %q", got, want)
 	}
+}
+
+// correctInBrowser opens a phone's page from the list, types a correction
+// with the wrong DDD, watches the live feedback say why, fixes the DDD,
+// watches it turn valid with the dial string, and saves it.
+func (w *reviewWorld) correctInBrowser(b tab, base, row string, shot *shots) {
+	b.t.Helper()
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	b.do("open João's business phone",
+		chromedp.Navigate(base+"?motivo=invalid_ddd"),
+		chromedp.Click(css(row+" a.botao")),
+		chromedp.WaitVisible(css("#numero")))
+	b.do("type an invalid correction: the live feedback says why",
+		chromedp.SendKeys(css("#numero"), "(20) 3333-5555"),
+		chromedp.WaitVisible(css(`#retorno[data-estado="invalido"]`)), shot.take("correcao-invalida"))
+	b.contains("invalid feedback", b.text("#retorno"), "DDD inexistente")
+	b.do("fix the DDD: the feedback turns valid and shows what 3CX dials",
+		chromedp.SendKeys(css("#numero"), strings.Repeat(kb.Backspace, len("(20) 3333-5555"))+"(47) 3333-5555"),
+		chromedp.WaitVisible(css(`#retorno[data-estado="valido"]`)), shot.take("correcao-valida"))
+	b.contains("valid feedback", b.text("#retorno"), "o 3CX vai discar 004733335555")
+	b.do("save the correction",
+		chromedp.Click(css("#corrigir")),
+		chromedp.WaitVisible(css("#aviso")), shot.take("correcao-salva"))
+	b.contains("saved", b.text("#aviso"), "Correção salva: João Lima acme")
 }
 
 // isolationAndCSRF: acme's session finds nothing of beta, by URL or by
