@@ -122,58 +122,22 @@ func (e *abortError) Error() string {
 // (unreadable file, unknown format, no id column...) is a *cti3cx.Error
 // with code EINVALID and nothing is written; an abort for --max-errors has
 // code ECONFLICT and leaves the previous data intact.
+//
+// Its stages, in order: check the options (prepareImport), record a feed's
+// run before fetching it, open the source and choose the mapping, record the
+// run, read, build, normalize and store in one transaction (writeImport),
+// then record the outcome (finishImport).
 func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Options) (Summary, error) {
 	start := time.Now()
-	log := opts.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	if opts.Mode == "" {
-		opts.Mode = ModeUpsert
-	}
-	if opts.Mode != ModeUpsert && opts.Mode != ModeFull {
-		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "--mode %q: want upsert or full", opts.Mode)
-	}
-	limit, err := parseMaxErrors(opts.MaxErrors)
+	plan, err := prepareImport(tenant, &opts)
 	if err != nil {
 		return Summary{}, err
 	}
-	profile, err := normalize.NewProfile(tenant.DefaultDDD, tenant.DialFormat)
-	if err != nil {
-		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "tenant %s: phone profile: %v", tenant.Slug, err)
-	}
-	var mf *mappingFile
-	if opts.MappingFile != "" {
-		f, err := loadMappingFile(opts.MappingFile)
-		if err != nil {
-			return Summary{}, err
-		}
-		mf = &f
-	}
-	kind := opts.Kind
-	if kind == "" && mf != nil {
-		kind = mf.Kind
-	}
-	if kind != "" && kind != KindAccounts && kind != KindContacts {
-		return Summary{}, cti3cx.Errorf(cti3cx.EINVALID, "--kind %q: want accounts or contacts", kind)
-	}
+	log := plan.log
 
-	// A feed URL is recorded before it is fetched: opening it reads pages
-	// (up to jsonHeaderScan records) from a server that may fail or hang,
-	// and such a run must leave a trace. Until the columns tell, the kind
-	// is provisional. A local file or stdin is opened first: bad input
-	// leaves no run, as it writes nothing.
-	var run schema.ImportRun
-	var sum Summary
-	if opts.File == "" && isURL(opts.Feed) {
-		name := redactURL(opts.Feed)
-		run, err = db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: cmp.Or(kind, KindContacts),
-			Source: name, Mode: opts.Mode, DryRun: opts.DryRun})
-		if err != nil {
-			return Summary{}, err
-		}
-		sum = Summary{RunID: run.ID, Kind: run.Kind, Source: name, Format: FormatJSON, Mode: opts.Mode, DryRun: opts.DryRun}
-		log.Info("import started", "run", run.ID, "tenant", tenant.Slug, "source", name, "mode", opts.Mode, "dry_run", opts.DryRun)
+	run, sum, err := startFeedRun(ctx, db, tenant, plan.kind, opts, log)
+	if err != nil {
+		return Summary{}, err
 	}
 	failed := func(err error) (Summary, error) {
 		if run.ID == 0 {
@@ -191,7 +155,7 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		defer wd.Close()
 		opts.tmpDir = wd.path
 	}
-	src, f, name, err := openSource(ctx, opts, log, mf.names())
+	src, f, name, err := openSource(ctx, opts, log, plan.mf.names())
 	if err != nil {
 		return failed(err)
 	}
@@ -200,7 +164,7 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		return failed(cti3cx.Errorf(cti3cx.EINVALID, "%s: --no-header is for CSV and XLSX files: JSON records name their fields", name))
 	}
 
-	m, err := chooseMapping(name, src.Header(), opts, mf)
+	m, err := chooseMapping(name, src.Header(), opts, plan.mf)
 	if opts.DryRun && opts.MappingOut != nil && m.Kind != "" {
 		m.WriteYAML(opts.MappingOut)
 	}
@@ -208,37 +172,140 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		return failed(err)
 	}
 	sum = Summary{RunID: run.ID, Kind: m.Kind, Source: name, Format: f.kind, Mode: opts.Mode, DryRun: opts.DryRun, Mapping: m,
-		Notes: headerNotes(f, opts, m, mf)}
-	if run.ID == 0 {
-		run, err = db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: m.Kind, Source: name,
-			Mode: opts.Mode, DryRun: opts.DryRun})
-		if err != nil {
+		Notes: headerNotes(f, opts, m, plan.mf)}
+	if run, err = recordRun(ctx, db, run, tenant, m.Kind, name, f, opts, log); err != nil {
+		if run.ID == 0 {
 			return sum, err
 		}
-		sum.RunID = run.ID
-		log.Info("import started", "run", run.ID, "tenant", tenant.Slug, "source", name, "format", f.kind, "mode", opts.Mode, "dry_run", opts.DryRun)
-	} else if run.Kind != m.Kind {
-		run.Kind = m.Kind
-		if err := db.SetImportRunKind(ctx, run.TenantID, run.ID, run.Kind); err != nil {
-			return failed(err)
-		}
+		return failed(err)
 	}
+	sum.RunID = run.ID
 	log = log.With("run", run.ID, "tenant", tenant.Slug, "kind", m.Kind)
 
 	rw := &rejectsWriter{path: rejectsPath(opts, f), fmt: f, header: src.Header()}
-	st := &runState{limit: limit, rejects: rw, fmt: f, dups: newDupIndex(), progress: newProgress(opts.Progress, log, src)}
+	st := &runState{limit: plan.limit, rejects: rw, fmt: f, dups: newDupIndex(), progress: newProgress(opts.Progress, log, src)}
 	im := schema.Importer{TenantID: tenant.ID, Kind: m.Kind, Source: name,
-		RulesVersion: normalize.RulesVersion, Fingerprint: profile.Fingerprint()}
-	builder := newRecordBuilder(m, profile)
+		RulesVersion: normalize.RulesVersion, Fingerprint: plan.profile.Fingerprint()}
+	w := importWrite{db: db, im: im, run: run, slug: tenant.Slug, src: src, builder: newRecordBuilder(m, plan.profile), st: st, opts: opts, log: log}
+	counts, readAll, txErr := w.write(ctx)
+	st.progress.finish()
+	path, rwErr := rw.close()
+	sum.RejectsPath = path
+	if readAll {
+		run.SourceHash = src.Hash()
+	}
+	return finishImport(ctx, db, run, sum, st, counts, importEnd{name: name, start: start, txErr: txErr, rwErr: rwErr}, log)
+}
 
-	var counts schema.ImportCounts
+// startFeedRun records a feed's run before the feed is fetched: opening it
+// reads pages (up to jsonHeaderScan records) from a server that may fail or
+// hang, and such a run must leave a trace. Until the columns tell, the kind
+// is provisional. A local file or stdin is opened first (no run yet): bad
+// input leaves no run, as it writes nothing.
+func startFeedRun(ctx context.Context, db *schema.DB, tenant schema.Tenant, kind string, opts Options, log *slog.Logger) (schema.ImportRun, Summary, error) {
+	if opts.File != "" || !isURL(opts.Feed) {
+		return schema.ImportRun{}, Summary{}, nil
+	}
+	name := redactURL(opts.Feed)
+	run, err := db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: cmp.Or(kind, KindContacts),
+		Source: name, Mode: opts.Mode, DryRun: opts.DryRun})
+	if err != nil {
+		return run, Summary{}, err
+	}
+	log.Info("import started", "run", run.ID, "tenant", tenant.Slug, "source", name, "mode", opts.Mode, "dry_run", opts.DryRun)
+	return run, Summary{RunID: run.ID, Kind: run.Kind, Source: name, Format: FormatJSON, Mode: opts.Mode, DryRun: opts.DryRun}, nil
+}
+
+// importPlan is what Import checks before it opens anything.
+type importPlan struct {
+	log     *slog.Logger
+	limit   maxErrors
+	profile normalize.Profile
+	mf      *mappingFile
+	kind    string // from --kind or the mapping file; "" until the columns tell
+}
+
+// prepareImport checks the options that need no input: mode, --max-errors,
+// the tenant's phone profile, the mapping file and the kind.
+func prepareImport(tenant schema.Tenant, opts *Options) (importPlan, error) {
+	plan := importPlan{log: opts.Logger}
+	if plan.log == nil {
+		plan.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Mode == "" {
+		opts.Mode = ModeUpsert
+	}
+	if opts.Mode != ModeUpsert && opts.Mode != ModeFull {
+		return plan, cti3cx.Errorf(cti3cx.EINVALID, "--mode %q: want upsert or full", opts.Mode)
+	}
+	var err error
+	if plan.limit, err = parseMaxErrors(opts.MaxErrors); err != nil {
+		return plan, err
+	}
+	if plan.profile, err = normalize.NewProfile(tenant.DefaultDDD, tenant.DialFormat); err != nil {
+		return plan, cti3cx.Errorf(cti3cx.EINVALID, "tenant %s: phone profile: %v", tenant.Slug, err)
+	}
+	if opts.MappingFile != "" {
+		f, err := loadMappingFile(opts.MappingFile)
+		if err != nil {
+			return plan, err
+		}
+		plan.mf = &f
+	}
+	plan.kind = opts.Kind
+	if plan.kind == "" && plan.mf != nil {
+		plan.kind = plan.mf.Kind
+	}
+	if plan.kind != "" && plan.kind != KindAccounts && plan.kind != KindContacts {
+		return plan, cti3cx.Errorf(cti3cx.EINVALID, "--kind %q: want accounts or contacts", plan.kind)
+	}
+	return plan, nil
+}
+
+// recordRun records the run once the source is open and its kind known: a
+// new run for a file, or the feed's run (recorded before its first page)
+// given its kind.
+func recordRun(ctx context.Context, db *schema.DB, run schema.ImportRun, tenant schema.Tenant, kind, name string, f format, opts Options, log *slog.Logger) (schema.ImportRun, error) {
+	if run.ID != 0 {
+		if run.Kind == kind {
+			return run, nil
+		}
+		run.Kind = kind
+		return run, db.SetImportRunKind(ctx, run.TenantID, run.ID, run.Kind)
+	}
+	run, err := db.CreateImportRun(ctx, schema.ImportRun{TenantID: tenant.ID, Kind: kind, Source: name,
+		Mode: opts.Mode, DryRun: opts.DryRun})
+	if err != nil {
+		return run, err
+	}
+	log.Info("import started", "run", run.ID, "tenant", tenant.Slug, "source", name, "format", f.kind, "mode", opts.Mode, "dry_run", opts.DryRun)
+	return run, nil
+}
+
+// importWrite is the store stage: read, build, normalize and stage every row,
+// then upsert, in one transaction.
+type importWrite struct {
+	db      *schema.DB
+	im      schema.Importer
+	run     schema.ImportRun
+	slug    string
+	src     rowReader
+	builder *recordBuilder
+	st      *runState
+	opts    Options
+	log     *slog.Logger
+}
+
+// write runs the transaction; readAll tells whether the source was read to
+// its end (its hash is then the whole input's).
+func (w importWrite) write(ctx context.Context) (counts schema.ImportCounts, readAll bool, err error) {
 	var p *pipeline
-	txErr := db.InTx(ctx, func(tx pgx.Tx) error {
-		if err := lockImport(ctx, db, tx, im, run, tenant.Slug, opts.NoWait, log); err != nil {
+	err = w.db.InTx(ctx, func(tx pgx.Tx) error {
+		if err := lockImport(ctx, w.db, tx, w.im, w.run, w.slug, w.opts.NoWait, w.log); err != nil {
 			return err
 		}
-		p = startPipeline(ctx, src, builder, opts.Workers, opts.BatchSize, st.absorb)
-		_, err := im.Stage(ctx, tx, p.next)
+		p = startPipeline(ctx, w.src, w.builder, w.opts.Workers, w.opts.BatchSize, w.st.absorb)
+		_, err := w.im.Stage(ctx, tx, p.next)
 		p.stop()
 		if p.failed != nil {
 			return p.failed
@@ -246,23 +313,33 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		if err != nil {
 			return err
 		}
-		if err := st.finalCheck(); err != nil {
+		if err := w.st.finalCheck(); err != nil {
 			return err
 		}
-		counts, err = im.Apply(ctx, tx, schema.ApplyOptions{Full: opts.Mode == ModeFull, Force: opts.Force,
-			MaxDeleteShare: opts.MaxDeleteShare, Keep: st.keep, Dedupe: st.duplicates > 0})
+		counts, err = w.im.Apply(ctx, tx, schema.ApplyOptions{Full: w.opts.Mode == ModeFull, Force: w.opts.Force,
+			MaxDeleteShare: w.opts.MaxDeleteShare, Keep: w.st.keep, Dedupe: w.st.duplicates > 0})
 		if err != nil {
 			return err
 		}
-		if opts.DryRun {
+		if w.opts.DryRun {
 			return errDryRun
 		}
 		return nil
 	})
-	st.progress.finish()
-	path, rwErr := rw.close()
-	sum.RejectsPath = path
+	return counts, p != nil && p.readFinished(), err
+}
 
+// importEnd is how the store stage ended.
+type importEnd struct {
+	name         string
+	start        time.Time
+	txErr, rwErr error
+}
+
+// finishImport records the run's outcome and counts, even when the import's
+// context is gone, and returns the summary and the error the caller sees.
+func finishImport(ctx context.Context, db *schema.DB, run schema.ImportRun, sum Summary, st *runState, counts schema.ImportCounts, end importEnd, log *slog.Logger) (Summary, error) {
+	txErr := end.txErr
 	counts.RowsRead, counts.Rejected, counts.Warned = st.read, st.rejected, st.warned
 	counts.PhonesOK, counts.PhonesFixed, counts.PhonesInvalid = st.phones[0], st.phones[1], st.phones[2]
 	sum.ImportCounts, sum.Duplicates = counts, st.duplicates
@@ -270,19 +347,16 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		sum.Notes = append(sum.Notes, "no data rows: the file has a header and nothing after it, so nothing was imported")
 	}
 	run.ImportCounts = counts
-	if p != nil && p.readFinished() {
-		run.SourceHash = src.Hash()
-	}
 	var abort *abortError
 	switch {
 	case txErr == nil || errors.Is(txErr, errDryRun):
 		run.Outcome, txErr = schema.OutcomeOK, nil
-		if opts.DryRun {
+		if sum.DryRun {
 			run.Outcome = schema.OutcomeDryRun
 		}
 	case errors.As(txErr, &abort):
 		run.Outcome, run.Error = schema.OutcomeAborted, abort.Error()
-		txErr = cti3cx.Errorf(cti3cx.ECONFLICT, "%s: %s", name, abort.Error())
+		txErr = cti3cx.Errorf(cti3cx.ECONFLICT, "%s: %s", end.name, abort.Error())
 		run.Inserted, run.Updated, run.Unchanged, run.Deleted = 0, 0, 0, 0
 		sum.ImportCounts = run.ImportCounts
 	default:
@@ -294,26 +368,22 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		}
 	}
 	sum.Outcome = run.Outcome
-	// The run is finished even when the import's context is gone.
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
 	if err := db.FinishImportRun(finishCtx, run, st.stored); err != nil && txErr == nil {
 		txErr = err
 	}
-	if rwErr != nil && txErr == nil {
-		txErr = rwErr
+	if end.rwErr != nil && txErr == nil {
+		txErr = end.rwErr
 	}
-	sum.Duration = time.Since(start)
+	sum.Duration = time.Since(end.start)
 	log.Info("import finished", "outcome", run.Outcome, "read", counts.RowsRead, "inserted", counts.Inserted,
 		"updated", counts.Updated, "unchanged", counts.Unchanged, "deleted", counts.Deleted,
 		"rejected", counts.Rejected, "warned", counts.Warned, "duplicates", st.duplicates, "duration", sum.Duration.Round(time.Millisecond))
-	if txErr != nil {
-		if ctx.Err() != nil && cti3cx.ErrorCode(txErr) == cti3cx.EINTERNAL {
-			txErr = cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: import interrupted, nothing was written: %w", name, ctx.Err())
-		}
-		return sum, txErr
+	if txErr != nil && ctx.Err() != nil && cti3cx.ErrorCode(txErr) == cti3cx.EINTERNAL {
+		txErr = cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: import interrupted, nothing was written: %w", end.name, ctx.Err())
 	}
-	return sum, nil
+	return sum, txErr
 }
 
 // lockImport serialises the imports of one tenant and kind with a

@@ -29,32 +29,9 @@ Exit codes: 0 done; 1 failed or aborted by --max-errors (nothing written);
 2 bad usage or bad input (nothing written).`
 
 func cmdImport(ctx context.Context, app *App, args []string) error {
-	var opts loader.Options
-	var slug, tokenEnv, rewriteOut string
-	var rf rewriteFlags
-	var lf importLimitFlags
+	var a importArgs
 	fs := app.flagSet("import", "--tenant SLUG (--file PATH | --feed URL|PATH|-) [flags]", importHelp)
-	fs.StringVar(&slug, "tenant", "", "tenant slug (required)")
-	fs.StringVar(&opts.File, "file", "", "input file: .csv/.tsv/.txt, .xlsx, .json/.ndjson; - reads CSV from stdin")
-	fs.StringVar(&opts.Feed, "feed", "", "JSON feed: http(s) URL, path, or - for stdin (NDJSON, array, or {\"data\":[...],\"next\":URL} pages)")
-	fs.StringVar(&tokenEnv, "feed-token-env", "", "name of the environment variable holding the feed's bearer token")
-	fs.DurationVar(&opts.FeedOptions.Timeout, "feed-timeout", loader.DefaultFeedTimeout, "feed: timeout to reach the server and for each gap in a page's body (an idle timeout, not a cap on a long stream)")
-	fs.StringVar(&opts.Kind, "kind", "", "accounts or contacts (default: detected from the columns)")
-	fs.StringVar(&opts.MappingFile, "mapping", "", "mapping file (YAML or JSON): column -> field")
-	fs.StringVar(&opts.Encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1, ...")
-	fs.StringVar(&opts.Delimiter, "delimiter", "auto", "CSV delimiter: auto, ';', ',', tab or '|'")
-	fs.StringVar(&opts.Sheet, "sheet", "", "XLSX sheet (default: the first)")
-	fs.IntVar(&opts.HeaderRow, "header-row", 0, "line (CSV) or row (XLSX) of the header, 1-based (default: detected)")
-	fs.BoolVar(&opts.NoHeader, "no-header", false, "CSV/XLSX without a header: the first line is data, columns are named 1, 2, … (in --dry-run and mapping files)")
-	fs.StringVar(&opts.Mode, "mode", loader.ModeUpsert, "upsert, or full: also soft-delete records absent from the input")
-	fs.BoolVar(&opts.Force, "force", false, "--mode full: delete even when more than half of the active records would go")
-	fs.BoolVar(&opts.NoWait, "no-wait", false, "refuse (exit 1) instead of waiting when an import of the same tenant and kind is running")
-	fs.BoolVar(&opts.DryRun, "dry-run", false, "do everything, print the mapping (stdout) and the summary (stderr), then roll back")
-	fs.StringVar(&opts.MaxErrors, "max-errors", "", "abort (nothing written) past N rejected rows or P% of the rows read")
-	fs.StringVar(&opts.RejectsPath, "rejects", "", "rejects file path (default: <input>.rejeitados.<ext>)")
-	fs.StringVar(&rewriteOut, "rewrite", "", "also write the input with its phone cells in the tenant's dial format to this file (see rewrite --help)")
-	rf.register(fs)
-	lf.register(fs, &opts)
+	a.bind(fs)
 	pos, err := fs.ParseAll(args)
 	if err != nil {
 		return err
@@ -62,33 +39,12 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	if len(pos) > 0 {
 		return cli.Usagef("import: unexpected argument %q: name the input with --file %s (or --feed URL)", pos[0], pos[0])
 	}
-	if err := lf.apply(&opts); err != nil {
+	ro, err := a.check(app)
+	if err != nil {
 		return err
 	}
-	ro := loader.RewriteOptions{File: opts.File, Out: rewriteOut, Encoding: opts.Encoding, Delimiter: opts.Delimiter,
-		Sheet: opts.Sheet, HeaderRow: opts.HeaderRow}
-	if err := rf.apply(&ro); err != nil {
-		return err
-	}
-	if rewriteOut != "" && (opts.File == "" || opts.File == "-") {
-		return cli.Usagef("import: --rewrite needs --file (a CSV/TSV or XLSX file)")
-	}
-	if slug == "" {
-		return cli.Usagef("import: --tenant is required")
-	}
-	if opts.NoHeader && (opts.HeaderRow > 0 || rewriteOut != "") {
-		return cli.Usagef("import: --no-header goes with neither --header-row nor --rewrite")
-	}
-	if opts.File == "" && opts.Feed == "" {
-		return cli.Usagef("import: give --file or --feed")
-	}
-	if tokenEnv != "" {
-		opts.FeedOptions.Token = app.Getenv(tokenEnv)
-		if opts.FeedOptions.Token == "" {
-			return cli.Usagef("import: --feed-token-env: %s is empty or unset", tokenEnv)
-		}
-	}
-	db, tenant, err := app.Tenant(ctx, slug)
+	opts := a.opts
+	db, tenant, err := app.Tenant(ctx, a.slug)
 	if err != nil {
 		return err
 	}
@@ -100,23 +56,91 @@ func cmdImport(ctx context.Context, app *App, args []string) error {
 	}
 	sum, err := loader.Import(ctx, db, tenant, opts)
 	if sum.RunID != 0 {
-		// A dry run's stdout is the mapping alone, so that
-		// "import --dry-run > mapping.yaml" writes a usable --mapping file.
-		out := app.Stdout
-		if opts.DryRun {
-			out = app.Stderr
-		}
-		writeSummary(out, sum)
-		if !opts.DryRun {
-			for _, n := range sum.Notes { // the summary is on stdout: tell stderr too
-				fmt.Fprintf(app.Stderr, "import: %s: %s\n", sum.Source, n)
-			}
-		}
+		printImportSummary(app, sum, opts.DryRun)
 	}
-	if err != nil || rewriteOut == "" {
+	if err != nil || a.rewriteOut == "" {
 		return err
 	}
 	return importRewrite(ctx, app, tenant, sum, ro)
+}
+
+// importArgs are import's flags.
+type importArgs struct {
+	opts                       loader.Options
+	slug, tokenEnv, rewriteOut string
+	rf                         rewriteFlags
+	lf                         importLimitFlags
+}
+
+func (a *importArgs) bind(fs *cli.Flags) {
+	fs.StringVar(&a.slug, "tenant", "", "tenant slug (required)")
+	fs.StringVar(&a.opts.File, "file", "", "input file: .csv/.tsv/.txt, .xlsx, .json/.ndjson; - reads CSV from stdin")
+	fs.StringVar(&a.opts.Feed, "feed", "", "JSON feed: http(s) URL, path, or - for stdin (NDJSON, array, or {\"data\":[...],\"next\":URL} pages)")
+	fs.StringVar(&a.tokenEnv, "feed-token-env", "", "name of the environment variable holding the feed's bearer token")
+	fs.DurationVar(&a.opts.FeedOptions.Timeout, "feed-timeout", loader.DefaultFeedTimeout, "feed: timeout to reach the server and for each gap in a page's body (an idle timeout, not a cap on a long stream)")
+	fs.StringVar(&a.opts.Kind, "kind", "", "accounts or contacts (default: detected from the columns)")
+	fs.StringVar(&a.opts.MappingFile, "mapping", "", "mapping file (YAML or JSON): column -> field")
+	fs.StringVar(&a.opts.Encoding, "encoding", "auto", "CSV encoding: auto, utf-8, windows-1252, iso-8859-1, ...")
+	fs.StringVar(&a.opts.Delimiter, "delimiter", "auto", "CSV delimiter: auto, ';', ',', tab or '|'")
+	fs.StringVar(&a.opts.Sheet, "sheet", "", "XLSX sheet (default: the first)")
+	fs.IntVar(&a.opts.HeaderRow, "header-row", 0, "line (CSV) or row (XLSX) of the header, 1-based (default: detected)")
+	fs.BoolVar(&a.opts.NoHeader, "no-header", false, "CSV/XLSX without a header: the first line is data, columns are named 1, 2, … (in --dry-run and mapping files)")
+	fs.StringVar(&a.opts.Mode, "mode", loader.ModeUpsert, "upsert, or full: also soft-delete records absent from the input")
+	fs.BoolVar(&a.opts.Force, "force", false, "--mode full: delete even when more than half of the active records would go")
+	fs.BoolVar(&a.opts.NoWait, "no-wait", false, "refuse (exit 1) instead of waiting when an import of the same tenant and kind is running")
+	fs.BoolVar(&a.opts.DryRun, "dry-run", false, "do everything, print the mapping (stdout) and the summary (stderr), then roll back")
+	fs.StringVar(&a.opts.MaxErrors, "max-errors", "", "abort (nothing written) past N rejected rows or P% of the rows read")
+	fs.StringVar(&a.opts.RejectsPath, "rejects", "", "rejects file path (default: <input>.rejeitados.<ext>)")
+	fs.StringVar(&a.rewriteOut, "rewrite", "", "also write the input with its phone cells in the tenant's dial format to this file (see rewrite --help)")
+	a.rf.register(fs)
+	a.lf.register(fs, &a.opts)
+}
+
+// check validates the flags together and reads the feed's token; it returns
+// the options of --rewrite.
+func (a *importArgs) check(app *App) (loader.RewriteOptions, error) {
+	opts := &a.opts
+	if err := a.lf.apply(opts); err != nil {
+		return loader.RewriteOptions{}, err
+	}
+	ro := loader.RewriteOptions{File: opts.File, Out: a.rewriteOut, Encoding: opts.Encoding, Delimiter: opts.Delimiter,
+		Sheet: opts.Sheet, HeaderRow: opts.HeaderRow}
+	if err := a.rf.apply(&ro); err != nil {
+		return ro, err
+	}
+	switch {
+	case a.rewriteOut != "" && (opts.File == "" || opts.File == "-"):
+		return ro, cli.Usagef("import: --rewrite needs --file (a CSV/TSV or XLSX file)")
+	case a.slug == "":
+		return ro, cli.Usagef("import: --tenant is required")
+	case opts.NoHeader && (opts.HeaderRow > 0 || a.rewriteOut != ""):
+		return ro, cli.Usagef("import: --no-header goes with neither --header-row nor --rewrite")
+	case opts.File == "" && opts.Feed == "":
+		return ro, cli.Usagef("import: give --file or --feed")
+	}
+	if a.tokenEnv != "" {
+		opts.FeedOptions.Token = app.Getenv(a.tokenEnv)
+		if opts.FeedOptions.Token == "" {
+			return ro, cli.Usagef("import: --feed-token-env: %s is empty or unset", a.tokenEnv)
+		}
+	}
+	return ro, nil
+}
+
+// printImportSummary prints the summary on stdout, or on stderr for a dry
+// run, whose stdout is the mapping alone (so that "import --dry-run >
+// mapping.yaml" writes a usable --mapping file).
+func printImportSummary(app *App, sum loader.Summary, dryRun bool) {
+	out := app.Stdout
+	if dryRun {
+		out = app.Stderr
+	}
+	writeSummary(out, sum)
+	if !dryRun {
+		for _, n := range sum.Notes { // the summary is on stdout: tell stderr too
+			fmt.Fprintf(app.Stderr, "import: %s: %s\n", sum.Source, n)
+		}
+	}
 }
 
 // importRewrite writes the rewritten file after an import, with the

@@ -61,35 +61,9 @@ func cmdNormalize(ctx context.Context, app *App, args []string) error {
 		return cli.Usage(err)
 	}
 	out := bufio.NewWriterSize(app.Stdout, 64<<10)
-	var emit func(r normalize.Result) error
-	if *format == "tsv" {
-		if _, err := io.WriteString(out, "input\tstatus\te164\tdial\ttype\textension\treasons\tsuggestion\n"); err != nil {
-			return err
-		}
-		// Appended into one reused line rather than fmt.Fprintf: formatting
-		// cost more CPU than normalizing (make bench, BenchmarkNormalizeCLI200k).
-		var line []byte
-		emit = func(r normalize.Result) error {
-			line = appendTSVField(line[:0], r.Input)
-			line = append(append(line, '\t'), r.Status...)
-			line = append(append(line, '\t'), r.E164...)
-			line = append(append(line, '\t'), r.Dial...)
-			line = append(append(line, '\t'), r.Type...)
-			line = append(append(line, '\t'), r.Extension...)
-			line = append(line, '\t')
-			if r.Reasons != 0 {
-				line = append(line, r.Reasons.String()...)
-			}
-			line = append(append(append(line, '\t'), r.Suggestion...), '\n')
-			_, err := out.Write(line)
-			return err
-		}
-	} else {
-		enc := json.NewEncoder(out)
-		enc.SetEscapeHTML(false)
-		emit = func(r normalize.Result) error {
-			return enc.Encode(normalizeLine{r.Input, string(r.Status), r.E164, r.Dial, string(r.Type), r.Extension, r.Reasons.String(), r.Suggestion})
-		}
+	emit, err := newEmitter(out, *format)
+	if err != nil {
+		return err
 	}
 	in := bufio.NewReaderSize(app.Stdin, 64<<10)
 	var results []normalize.Result
@@ -114,6 +88,38 @@ func cmdNormalize(ctx context.Context, app *App, args []string) error {
 		}
 	}
 	return out.Flush()
+}
+
+// newEmitter returns the function that writes one result in format.
+func newEmitter(out *bufio.Writer, format string) (func(normalize.Result) error, error) {
+	if format == "tsv" {
+		if _, err := io.WriteString(out, "input\tstatus\te164\tdial\ttype\textension\treasons\tsuggestion\n"); err != nil {
+			return nil, err
+		}
+		// Appended into one reused line rather than fmt.Fprintf: formatting
+		// cost more CPU than normalizing (make bench, BenchmarkNormalizeCLI200k).
+		var line []byte
+		return func(r normalize.Result) error {
+			line = appendTSVField(line[:0], r.Input)
+			line = append(append(line, '\t'), r.Status...)
+			line = append(append(line, '\t'), r.E164...)
+			line = append(append(line, '\t'), r.Dial...)
+			line = append(append(line, '\t'), r.Type...)
+			line = append(append(line, '\t'), r.Extension...)
+			line = append(line, '\t')
+			if r.Reasons != 0 {
+				line = append(line, r.Reasons.String()...)
+			}
+			line = append(append(append(line, '\t'), r.Suggestion...), '\n')
+			_, err := out.Write(line)
+			return err
+		}, nil
+	}
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	return func(r normalize.Result) error {
+		return enc.Encode(normalizeLine{r.Input, string(r.Status), r.E164, r.Dial, string(r.Type), r.Extension, r.Reasons.String(), r.Suggestion})
+	}, nil
 }
 
 // normalizeLine is one JSON output line.
