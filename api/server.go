@@ -110,7 +110,8 @@ func NewServer(deps Deps) *Server {
 		ttl = 0
 	}
 	s.auth = newAuthCache(deps.DB, ttl)
-	s.review = review.New(review.Deps{DB: deps.DB, Logger: deps.Logger, SessionTTL: deps.SessionTTL})
+	s.review = review.New(review.Deps{DB: deps.DB, Logger: deps.Logger, SessionTTL: deps.SessionTTL,
+		ClientAddr: func(r *http.Request) string { return s.clientAddr(r).String() }})
 	s.handler = s.routes()
 	go s.touchLoop(orDuration(deps.TouchInterval, DefaultTouchInterval))
 	return s

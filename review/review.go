@@ -46,6 +46,10 @@ type Deps struct {
 	SignInBurst    int
 	// CountsTTL is how long the counts per reason are kept (see counts).
 	CountsTTL time.Duration
+	// ClientAddr names the client a request comes from, for the sign-in
+	// limit: the API's, which believes X-Forwarded-For from its trusted
+	// proxies only. The peer's address when nil.
+	ClientAddr func(*http.Request) string
 }
 
 // Handler serves the review pages.
@@ -55,6 +59,7 @@ type Handler struct {
 	ttl     time.Duration
 	timeout time.Duration
 	limits  *limiter
+	client  func(*http.Request) string
 	counts  *counts
 	pages   map[string]*template.Template
 	static  http.Handler
@@ -77,8 +82,12 @@ func New(deps Deps) *Handler {
 		ttl:     orDuration(deps.SessionTTL, DefaultSessionTTL),
 		timeout: orDuration(deps.RequestTimeout, DefaultRequestTimeout),
 		limits:  newLimiter(orRate(deps.SignInRate, DefaultSignInRate), orInt(deps.SignInBurst, DefaultSignInBurst)),
+		client:  deps.ClientAddr,
 		counts:  newCounts(deps.DB, orDuration(deps.CountsTTL, DefaultCountsTTL)),
 		pages:   parsePages(),
+	}
+	if h.client == nil {
+		h.client = peerAddr
 	}
 	sub, err := fs.Sub(staticFiles, "static")
 	if err != nil {

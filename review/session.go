@@ -194,7 +194,7 @@ func (h *Handler) handleSignIn(w http.ResponseWriter, r *http.Request) {
 		h.renderSignIn(w, r, http.StatusForbidden, form)
 		return
 	}
-	client := clientAddr(r)
+	client := h.client(r)
 	if !h.limits.allowed(client) {
 		w.Header().Set("Retry-After", "60")
 		form.Error = "Muitas tentativas de entrada. Aguarde um minuto e tente de novo."
@@ -247,10 +247,9 @@ func (h *Handler) handleSignOut(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/revisao/entrar?empresa="+url.QueryEscape(s.Tenant.Slug), http.StatusSeeOther)
 }
 
-// clientAddr is the address sign-in attempts are counted by: the peer's
-// host. Behind a proxy every client shares it, which keeps the limit on
-// the proxy's side a limit still.
-func clientAddr(r *http.Request) string {
+// peerAddr is the connection's host: the address sign-in attempts are
+// counted by when the API gives none (Deps.ClientAddr).
+func peerAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
