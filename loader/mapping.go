@@ -300,42 +300,62 @@ func buildMapping(kind string, header []string, mf *mappingFile) (Mapping, error
 	used := map[string]bool{}
 	fixed := make([]bool, len(header))
 	if mf != nil {
-		byName := map[string]int{}
-		for i, n := range names {
-			byName[n] = i
-			if _, dup := byName[headerKey(n)]; !dup {
-				byName[headerKey(n)] = i
-			}
-		}
-		for col, target := range mf.Columns {
-			i, ok := byName[col]
-			if !ok {
-				i, ok = byName[headerKey(col)]
-			}
-			if !ok {
-				return m, cti3cx.Errorf(cti3cx.EINVALID, "mapping file: column %q is not in the header (%s)", col, strings.Join(names, ", "))
-			}
-			target = strings.TrimSpace(target)
-			if target == "-" || target == "ignore" {
-				target = TargetIgnore
-			}
-			if !validTarget(kind, target) {
-				return m, cti3cx.Errorf(cti3cx.EINVALID, "mapping file: column %q: unknown %s field %q", col, kind, target)
-			}
-			if target != TargetIgnore && used[target] {
-				if target == TargetDDD {
-					return m, cti3cx.Errorf(cti3cx.EINVALID, "mapping file: field %q is mapped twice: give each DDD column its phone field (ddd:FIELD, e.g. ddd:fax)", target)
-				}
-				return m, cti3cx.Errorf(cti3cx.EINVALID, "mapping file: field %q is mapped twice", target)
-			}
-			m.Targets[i], fixed[i], used[target] = target, true, true
+		if err := m.applyFile(mf, names, used, fixed); err != nil {
+			return m, err
 		}
 		if mf.Auto != nil && !*mf.Auto {
 			return m, m.checkDDDFields(names)
 		}
 	}
+	m.applyAliases(header, used, fixed)
+	if !used[TargetExternalID] {
+		m.idByShape(header, used, fixed)
+	}
+	m.pairDDD(fixed)
+	return m, m.checkDDDFields(names)
+}
+
+// applyFile maps the columns the mapping file names, by name or header key.
+func (m *Mapping) applyFile(mf *mappingFile, names []string, used map[string]bool, fixed []bool) error {
+	byName := map[string]int{}
+	for i, n := range names {
+		byName[n] = i
+		if _, dup := byName[headerKey(n)]; !dup {
+			byName[headerKey(n)] = i
+		}
+	}
+	for col, target := range mf.Columns {
+		i, ok := byName[col]
+		if !ok {
+			i, ok = byName[headerKey(col)]
+		}
+		if !ok {
+			return cti3cx.Errorf(cti3cx.EINVALID, "mapping file: column %q is not in the header (%s)", col, strings.Join(names, ", "))
+		}
+		target = strings.TrimSpace(target)
+		if target == "-" || target == "ignore" {
+			target = TargetIgnore
+		}
+		if !validTarget(m.Kind, target) {
+			return cti3cx.Errorf(cti3cx.EINVALID, "mapping file: column %q: unknown %s field %q", col, m.Kind, target)
+		}
+		if target != TargetIgnore && used[target] {
+			if target == TargetDDD {
+				return cti3cx.Errorf(cti3cx.EINVALID, "mapping file: field %q is mapped twice: give each DDD column its phone field (ddd:FIELD, e.g. ddd:fax)", target)
+			}
+			return cti3cx.Errorf(cti3cx.EINVALID, "mapping file: field %q is mapped twice", target)
+		}
+		m.Targets[i], fixed[i], used[target] = target, true, true
+	}
+	return nil
+}
+
+// applyAliases maps the other columns by the names CRMs give them; DDD
+// columns are paired with their phone column later, WhatsApp-like columns
+// take the last free phone slot.
+func (m *Mapping) applyAliases(header []string, used map[string]bool, fixed []bool) {
 	aliases := accountAliases
-	if kind == KindContacts {
+	if m.Kind == KindContacts {
 		aliases = contactAliases
 	}
 	var deferred []int
@@ -344,7 +364,7 @@ func buildMapping(kind string, header []string, mf *mappingFile) (Mapping, error
 			continue
 		}
 		if _, ok := dddSuffix(headerKey(h)); ok {
-			m.Targets[i] = TargetDDD // paired with its phone column below
+			m.Targets[i] = TargetDDD // paired with its phone column by pairDDD
 			continue
 		}
 		a, ok := aliases[headerKey(h)]
@@ -360,22 +380,22 @@ func buildMapping(kind string, header []string, mf *mappingFile) (Mapping, error
 	for _, i := range deferred {
 		m.assign(i, schema.FieldMobile2, used)
 	}
-	if !used[TargetExternalID] {
-		// "Código INEP", "Registro ANS", "Contact ID": an id by its shape.
-		for i, h := range header {
-			k := headerKey(h)
-			if fixed[i] || m.Targets[i] != "" {
-				continue
-			}
-			if strings.HasPrefix(k, "codigo ") || strings.HasPrefix(k, "cod ") || strings.HasPrefix(k, "registro ") ||
-				strings.HasPrefix(k, "id ") || strings.HasSuffix(k, " id") {
-				m.Targets[i], used[TargetExternalID] = TargetExternalID, true
-				break
-			}
+}
+
+// idByShape takes the first free column shaped like an id ("Código INEP",
+// "Registro ANS", "Contact ID") as the external id.
+func (m *Mapping) idByShape(header []string, used map[string]bool, fixed []bool) {
+	for i, h := range header {
+		k := headerKey(h)
+		if fixed[i] || m.Targets[i] != "" {
+			continue
+		}
+		if strings.HasPrefix(k, "codigo ") || strings.HasPrefix(k, "cod ") || strings.HasPrefix(k, "registro ") ||
+			strings.HasPrefix(k, "id ") || strings.HasSuffix(k, " id") {
+			m.Targets[i], used[TargetExternalID] = TargetExternalID, true
+			return
 		}
 	}
-	m.pairDDD(fixed)
-	return m, m.checkDDDFields(names)
 }
 
 func (m *Mapping) assign(i int, target string, used map[string]bool) {
