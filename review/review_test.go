@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -51,8 +52,14 @@ var cells = []struct {
 
 func newWorld(t *testing.T, tls bool) *world {
 	t.Helper()
+	return newWorldDeps(t, tls, api.Deps{})
+}
+
+func newWorldDeps(t *testing.T, tls bool, deps api.Deps) *world {
+	t.Helper()
 	db := schematest.New(t)
-	srv := api.NewServer(api.Deps{DB: db, Logger: schematest.Logger(t), AuthTTL: -1})
+	deps.DB, deps.Logger, deps.AuthTTL = db, schematest.Logger(t), -1
+	srv := api.NewServer(deps)
 	hs := httptest.NewUnstartedServer(srv)
 	if tls {
 		hs.StartTLS()
@@ -307,6 +314,28 @@ func TestSignInIsRateLimited(t *testing.T) {
 	// Even the right token waits now.
 	if a := b.signIn("acme", w.staff["acme"]); a.status != http.StatusTooManyRequests {
 		t.Errorf("good token while limited: %d", a.status)
+	}
+}
+
+// Behind a trusted proxy, each client named by X-Forwarded-For has its own
+// sign-in budget.
+func TestSignInLimitBehindAProxy(t *testing.T) {
+	t.Parallel()
+	w := newWorldDeps(t, false, api.Deps{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	b := w.browser()
+	from := func(client string) answer {
+		form := b.do("GET", "/revisao/entrar", nil, nil)
+		return b.do("POST", "/revisao/entrar", url.Values{"csrf": {csrfOf(t, form.body)}, "empresa": {"acme"}, "chave": {"c3x_guess"}},
+			map[string]string{"X-Forwarded-For": client})
+	}
+	for range review.DefaultSignInBurst {
+		from("203.0.113.1")
+	}
+	if a := from("203.0.113.1"); a.status != http.StatusTooManyRequests {
+		t.Errorf("the guessing client: %d, want 429", a.status)
+	}
+	if a := from("203.0.113.2"); a.status != http.StatusUnauthorized {
+		t.Errorf("another client behind the same proxy: %d, want 401", a.status)
 	}
 }
 
