@@ -99,6 +99,9 @@ func libphonenumberCPU(cells []string) time.Duration {
 }
 
 // childRun runs the built loader and returns its CPU time and peak RSS.
+// The peak is VmHWM polled from /proc while it runs: the child's
+// ru_maxrss would count the parent's pages (Go starts children with
+// vfork, and this parent holds every cell for libphonenumber).
 func childRun(b *testing.B, stdin io.Reader, args ...string) (cpu time.Duration, rssMB float64, wall time.Duration) {
 	b.Helper()
 	cmd := exec.Command(releaseBinary(b), args...)
@@ -106,15 +109,50 @@ func childRun(b *testing.B, stdin io.Reader, args ...string) (cpu time.Duration,
 	var stderr strings.Builder
 	cmd.Stderr = &limitedWriter{w: &stderr, n: 64 << 10}
 	start := time.Now()
-	if err := cmd.Run(); err != nil {
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	peak := make(chan int64, 1)
+	go func() {
+		var max int64
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if hwm := procHWM(cmd.Process.Pid); hwm > max {
+				max = hwm
+			}
+			select {
+			case <-done:
+				peak <- max
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	if err != nil {
 		b.Fatalf("%v: %v\n%s", args, err, stderr.String())
 	}
 	wall = time.Since(start)
 	cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rssMB = float64(ru.Maxrss) / 1024
+	return cpu, float64(<-peak) / (1 << 20), wall
+}
+
+// procHWM is a running process's peak resident set (VmHWM), in bytes.
+func procHWM(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
 	}
-	return cpu, rssMB, wall
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 func crmBenchRows() int {
