@@ -187,8 +187,7 @@ func (c *csvReader) row(line int, cells []string) row {
 	if c.utf8 {
 		for i, s := range r.cells {
 			if !utf8.ValidString(s) {
-				r.err = errEncoding(i)
-				break
+				r.badText = append(r.badText, i)
 			}
 		}
 	}

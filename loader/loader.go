@@ -505,7 +505,8 @@ func rejectedID(rj rejected) string { return rj.id }
 func (st *runState) reject(r row, e *rowError) error {
 	if len(st.stored) < maxStoredRejects {
 		st.stored = append(st.stored, schema.ImportReject{Line: r.line, Code: e.Code, Message: e.Message,
-			Record: truncateRecord(recordText(r, st.fmt)), Imported: e.imported()})
+			// A row of a UTF-8 file may hold invalid bytes: PostgreSQL refuses them.
+			Record: truncateRecord(strings.ToValidUTF8(recordText(r, st.fmt), "\uFFFD")), Imported: e.imported()})
 	}
 	return st.rejects.write(r, e)
 }

@@ -116,6 +116,9 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 			return &rowError{CodeTooLong, fmt.Sprintf("coluna %d: valor com mais de %d caracteres (aspas sem fechar?)", i+1, maxFieldLen)}
 		}
 	}
+	if err := b.dropBadText(&r, s); err != nil {
+		return err
+	}
 	*rec = schema.StagedRecord{Line: r.line, Phones: rec.Phones[:0]}
 	rec.ExternalID = strings.TrimSpace(b.cell(r, TargetExternalID))
 	if rec.ExternalID == "" {
@@ -156,6 +159,28 @@ func (b *recordBuilder) build(r row, rec *schema.StagedRecord, s *scratch) *rowE
 		}
 	}
 	rec.Hash = b.hash(rec, s)
+	return nil
+}
+
+// dropBadText empties the cells that are not valid UTF-8, each with a
+// warning, unless one is the id: then the row is rejected. r's cells are
+// copied first: the row is also what the rejects file shows.
+func (b *recordBuilder) dropBadText(r *row, s *scratch) *rowError {
+	if len(r.badText) == 0 {
+		return nil
+	}
+	id, hasID := b.cols[TargetExternalID]
+	for _, i := range r.badText {
+		if hasID && i == id {
+			return errEncoding(i)
+		}
+	}
+	r.cells = append([]string(nil), r.cells...)
+	for _, i := range r.badText {
+		s.warns = append(s.warns, &rowError{CodeInvalidText, fmt.Sprintf("coluna %q: texto com bytes inválidos para UTF-8 %q: a linha foi importada com este campo vazio; salve o arquivo como UTF-8 ou use --encoding",
+			b.names[i], strings.ToValidUTF8(r.cells[i], "?"))})
+		r.cells[i] = ""
+	}
 	return nil
 }
 

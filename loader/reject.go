@@ -8,6 +8,7 @@ const (
 	CodeMissingID       = "missing_id"
 	CodeInvalidEmail    = "invalid_email"  // a warning: the row loads without the e-mail
 	CodeSeveralEmails   = "several_emails" // a warning: the first valid address is kept
+	CodeInvalidText     = "invalid_text"   // a warning: a non-key cell with bytes invalid in UTF-8 is left empty
 	CodeWrongFieldCount = "wrong_field_count"
 	CodeMalformed       = "malformed_record"
 	CodeEncoding        = "invalid_encoding"
@@ -25,7 +26,7 @@ type rowError struct {
 // imported tells a warning (the row loaded) from a reject.
 func (e *rowError) imported() bool {
 	switch e.Code {
-	case CodeInvalidEmail, CodeSeveralEmails, CodeDuplicateID:
+	case CodeInvalidEmail, CodeSeveralEmails, CodeInvalidText, CodeDuplicateID:
 		return true
 	}
 	return false

@@ -22,6 +22,9 @@ type row struct {
 	cells []string // as read, padded to the header's width
 	extra bool     // the source row had non-empty cells past the header
 	raw   string   // the original record (JSON object); "" for tables
+	// badText lists the columns whose bytes are not valid UTF-8: the key
+	// column rejects the row, any other is left empty with a warning.
+	badText []int
 	err   error    // the record could not be read (malformed); cells may be partial
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -77,5 +78,26 @@ func TestImportEmailCellsNeverRejectTheRow(t *testing.T) {
 	if !strings.Contains(text, "M-7;Museu M-7;contato(arroba)museu.org.br;\"\t(47) 3422-5570\";8;invalid_email;") ||
 		!strings.Contains(text, "importada") || strings.Count(text, ";sim\r\n") != 4 {
 		t.Fatalf("rejects file:\n%s", text)
+	}
+}
+
+// Bytes invalid in UTF-8 cost the row only in its id: any other cell is
+// left empty with a warning, and the row and its phones load.
+func TestImportInvalidTextInNonKeyCell(t *testing.T) {
+	e := newImportEnv(t)
+	path := e.write("utf8.csv", []byte("Código;Razão Social;Telefone\nA-1;Caf\xe9 Ltda;(47) 3422-0001\nA-\xe92;Outra;(47) 3422-0002\nA-3;Boa;(47) 3422-0003\n"))
+	e.mustImport("--file", path, "--encoding", "utf-8")
+	wantCounts(t, e.lastRun(), schema.ImportCounts{RowsRead: 3, Inserted: 2, Rejected: 1, Warned: 1})
+	a, err := e.db.AccountByExternalID(context.Background(), e.tenant.ID, "A-1")
+	if err != nil || a.Name != "" || e.accountPhone("A-1", "businessphone/0").E164 != "+554734220001" {
+		t.Fatalf("A-1 = %+v, %v", a, err)
+	}
+	rejects, _ := e.db.ImportRejects(context.Background(), e.tenant.ID, e.lastRun().ID)
+	codes := map[string]bool{}
+	for _, r := range rejects {
+		codes[fmt.Sprintf("%d:%s:%v", r.Line, r.Code, r.Imported)] = true
+	}
+	if !codes["2:invalid_text:true"] || !codes["3:invalid_encoding:false"] || len(rejects) != 2 {
+		t.Fatalf("rejects = %+v", rejects)
 	}
 }
