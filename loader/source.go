@@ -25,7 +25,7 @@ type row struct {
 	// badText lists the columns whose bytes are not valid UTF-8: the key
 	// column rejects the row, any other is left empty with a warning.
 	badText []int
-	err   error    // the record could not be read (malformed); cells may be partial
+	err     error // the record could not be read (malformed); cells may be partial
 }
 
 // rowReader yields a source's records after its header.
