@@ -91,19 +91,29 @@ func feedOrNil(f schema.FeedSettings) *schema.FeedSettings {
 	return &f
 }
 
-func tenantAdd(ctx context.Context, app *App, args []string) error {
+// tenantArgs parses tenant add's and tenant set's flags: SLUG and the
+// fields given.
+func tenantArgs(app *App, name, help string, args []string) (*cli.Flags, string, schema.Tenant, schema.FeedSettings, error) {
 	var t schema.Tenant
 	var feed schema.FeedSettings
-	fs := app.flagSet("tenant add", "SLUG [flags]", "Adds a tenant. SLUG is what 3CX sends in the tenant header.")
+	fs := app.flagSet(name, "SLUG [flags]", help)
 	tenantFlags(fs, &t, &feed)
 	pos, err := fs.ParseAll(args)
+	if err == nil {
+		err = fs.WantArgs(pos, "SLUG")
+	}
+	if err != nil {
+		return fs, "", t, feed, err
+	}
+	return fs, pos[0], t, feed, nil
+}
+
+func tenantAdd(ctx context.Context, app *App, args []string) error {
+	_, slug, t, feed, err := tenantArgs(app, "tenant add", "Adds a tenant. SLUG is what 3CX sends in the tenant header.", args)
 	if err != nil {
 		return err
 	}
-	if err := fs.WantArgs(pos, "SLUG"); err != nil {
-		return err
-	}
-	t.Slug = pos[0]
+	t.Slug = slug
 	t.Settings.Feed = feedOrNil(feed)
 	if err := validateTenant(t); err != nil {
 		return err
@@ -112,8 +122,7 @@ func tenantAdd(ctx context.Context, app *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err = db.CreateTenant(ctx, t)
-	if err != nil {
+	if t, err = db.CreateTenant(ctx, t); err != nil {
 		return err
 	}
 	fmt.Fprintf(app.Stdout, "tenant %s added (id %d)\n", t.Slug, t.ID)
@@ -121,18 +130,11 @@ func tenantAdd(ctx context.Context, app *App, args []string) error {
 }
 
 func tenantSet(ctx context.Context, app *App, args []string) error {
-	var t schema.Tenant
-	var feed schema.FeedSettings
-	fs := app.flagSet("tenant set", "SLUG [flags]", "Changes the given fields of a tenant; the others keep their values.")
-	tenantFlags(fs, &t, &feed)
-	pos, err := fs.ParseAll(args)
+	fs, slug, t, feed, err := tenantArgs(app, "tenant set", "Changes the given fields of a tenant; the others keep their values.", args)
 	if err != nil {
 		return err
 	}
-	if err := fs.WantArgs(pos, "SLUG"); err != nil {
-		return err
-	}
-	db, current, err := app.Tenant(ctx, pos[0])
+	db, current, err := app.Tenant(ctx, slug)
 	if err != nil {
 		return err
 	}
