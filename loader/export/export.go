@@ -11,7 +11,6 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -90,23 +89,26 @@ var statusRank = map[string]int{"ok": 0, "fixed": 1, "invalid": 2}
 func Row(p normalize.Profile, r *schema.RecordState, dst []string) []string {
 	dst = append(dst[:0], fields(r)...)
 	for _, f := range schema.PhoneFields {
-		var vals []string
-		status := ""
+		val, status := "", ""
 		for _, ph := range r.Phones {
 			if ph.Field != f {
 				continue
 			}
-			vals = append(vals, Value(p, ph))
+			if v := Value(p, ph); status == "" {
+				val = v
+			} else {
+				val += " / " + v
+			}
 			if status == "" || statusRank[ph.Status] > statusRank[status] {
 				status = ph.Status
 			}
 		}
-		dst = append(dst, strings.Join(vals, " / "), status)
+		dst = append(dst, val, status)
 	}
 	return dst
 }
 
-// Phone is one phone of Record.
+// Phone is one phone of a record's JSON.
 type Phone struct {
 	Field     string `json:"field"`
 	Value     string `json:"value"`
@@ -208,9 +210,8 @@ type sink interface {
 // csvSink writes CSV as Brazilian Excel expects it: UTF-8 with a BOM, ';'
 // and CRLF, every cell office.Text (never evaluated, numbers kept as text).
 type csvSink struct {
-	bw    *bufio.Writer
-	cw    *csv.Writer
-	cells []string
+	bw *bufio.Writer
+	cw *csv.Writer
 }
 
 func newCSVSink(w io.Writer, delim rune) *csvSink {
@@ -230,8 +231,7 @@ func (s *csvSink) start(kind schema.Kind, _ int) error {
 }
 
 func (s *csvSink) write(_ normalize.Profile, _ *schema.RecordState, row []string) error {
-	s.cells = append(s.cells[:0], row...)
-	return s.cw.Write(office.Row(s.cells))
+	return s.cw.Write(office.Row(row)) // row is Write's scratch, rebuilt for each record
 }
 
 func (s *csvSink) finish() error {
