@@ -90,6 +90,29 @@ func TestAdminCommands(t *testing.T) {
 	}
 }
 
+// A database that exists but was never migrated: every command that needs the
+// schema says to run migrate, in one line, instead of a bare SQL error.
+func TestCommandsRefuseUnmigratedDatabase(t *testing.T) {
+	t.Parallel()
+	url := schematest.UnmigratedURL(t)
+	if err := schema.EnsureDatabase(context.Background(), url); err != nil {
+		t.Fatal(err)
+	}
+	c := newCLI(t, url)
+	for _, args := range [][]string{
+		{"tenant", "list"},
+		{"token", "list", "acme"},
+		{"import", "--tenant", "acme", "--file", "../../samples/accounts.csv"},
+		{"calls", "--tenant", "acme"},
+	} {
+		code, _, errOut := c.run("", args...)
+		if code != 1 || strings.Count(errOut, "\n") != 1 ||
+			!strings.Contains(errOut, "database schema is at version 0") || !strings.Contains(errOut, "run `cti3cx-loader migrate` first") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and one line saying to run migrate", args, code, errOut)
+		}
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	c := newCLI(t, schematest.URL(t))
 	c.ok("tenant", "add", "acme")

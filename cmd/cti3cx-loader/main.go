@@ -191,6 +191,13 @@ func (a *App) DB(ctx context.Context) (*schema.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A database never migrated (or migrated by another release) would
+	// otherwise fail later with a bare SQL error such as `relation "tenants"
+	// does not exist`; say what to do instead, as the API does.
+	if err := db.CheckCurrent(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.db = db
 	return db, nil
 }
