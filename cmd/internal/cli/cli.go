@@ -113,10 +113,13 @@ func (f *Flags) Parse(args []string) error {
 		_, _ = io.Copy(f.Stdout, &buf)
 		return err
 	}
-	_, _ = io.Copy(f.Stderr, &buf)
 	if err != nil {
-		return Usage(err)
+		// The flag package wrote the error and the whole usage into buf:
+		// dropped, so that a mistyped flag is one line on stderr (the error,
+		// printed once by Exit) with where to look, not a screen of flags.
+		return Usagef("%v (see %s --help)", err, f.Name())
 	}
+	_, _ = io.Copy(f.Stderr, &buf)
 	if f.envErr != nil {
 		return Usage(f.envErr)
 	}
@@ -162,7 +165,7 @@ func (f *Flags) ParseAll(args []string) ([]string, error) {
 // the usage and is a usage error naming what is wanted.
 func (f *Flags) WantArgs(got []string, names ...string) error {
 	if len(got) > 0 && len(names) == 0 {
-		return Usagef("%s: unexpected argument %q (flags start with --; see %s --help)", f.Name(), got[0], f.Name())
+		return Usagef("unexpected argument %q (flags start with --; see %s --help)", got[0], f.Name())
 	}
 	if len(got) == len(names) {
 		return nil

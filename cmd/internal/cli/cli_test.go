@@ -115,6 +115,14 @@ func TestFlagsUsageErrors(t *testing.T) {
 			if cli.ExitCode(err) != 2 || !strings.Contains(err.Error(), tt.want) || stdout.Len() != 0 {
 				t.Fatalf("err %v (exit %d), stdout %q; want a usage error about %s", err, cli.ExitCode(err), stdout.String(), tt.want)
 			}
+			// The error is the one line the user sees (Exit prints it): no
+			// usage dump on stderr, and it says where the flags are listed.
+			if stderr.Len() != 0 || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err %q, stderr %q; want one line and nothing on stderr", err, stderr.String())
+			}
+			if tt.name == "unknown flag" && !strings.Contains(err.Error(), "(see x --help)") {
+				t.Fatalf("err %q does not say where the flags are listed", err)
+			}
 		})
 	}
 }
