@@ -67,7 +67,7 @@ func parseFlags(args []string, getenv func(string) string, stdout, stderr io.Wri
 	fs.StringEnv(&proxies, "trusted-proxies", "CTI3CX_TRUSTED_PROXIES", "", "comma-separated addresses or CIDRs of the proxies in front (e.g. 127.0.0.1/32): their X-Forwarded-For names the client; nobody else's is believed")
 	fs.BoolVar(&c.Version, "version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: cti3cx-api [flags]\n\nServes GET /cti3cx/consult-phone/{phone} and PUT /cti3cx/end-call/{id} for 3CX,\nplus /healthz, /readyz, /metrics and /openapi.yaml.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: cti3cx-api [flags]\n\nServes, for 3CX, GET /cti3cx/consult-phone/{phone} and PUT (or POST, PATCH)\n/cti3cx/end-call/{id}; for the CRM, GET /cti3cx/changes and GET /cti3cx/normalize;\nfor CRM staff, the review page at /revisao/; and /healthz, /readyz, /metrics,\n/openapi.yaml. See docs/api.md.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil || c.Version {
