@@ -8,6 +8,9 @@ PKGS    := ./...
 # fixed in 1.27). Minimization is capped by count for the same reason.
 FUZZTIME ?= 100000x
 FUZZMINIMIZE ?= 100x
+# cmd/cti3cx-loader's tests take ~5 minutes on a loaded 2-core machine: more
+# than go test's default 10-minute budget allows when several suites share it.
+TESTTIMEOUT ?= 30m
 # staticcheck runs through `go run pkg@version`: pinned, nothing to install.
 STATICCHECK ?= v0.8.2
 
@@ -20,7 +23,7 @@ build: ## build both binaries, static, into bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -buildvcs=auto -o $(BIN)/ ./cmd/cti3cx-loader ./cmd/cti3cx-api
 
 test: ## run every test against a real PostgreSQL, with -race, then fuzz briefly
-	$(GO) test -race -count=1 $(PKGS)
+	$(GO) test -race -count=1 -timeout=$(TESTTIMEOUT) $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
 fuzz: ## run every fuzz target for FUZZTIME executions (default 100000x)
