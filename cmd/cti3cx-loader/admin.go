@@ -80,6 +80,21 @@ func applyTenantFlags(fs *cli.Flags, current *schema.Tenant, t schema.Tenant, fe
 			cur.Schedule = feed.Schedule
 		}
 	})
+	if fs.IsSet("feed-url") && feed.URL == "" {
+		// `--feed-url ''` removes the feed, and the stored kind, token
+		// variable and schedule with it; feed flags given alongside still
+		// reach validateFeed, which refuses a feed without a URL.
+		cur = schema.FeedSettings{}
+		if fs.IsSet("feed-kind") {
+			cur.Kind = feed.Kind
+		}
+		if fs.IsSet("feed-token-env") {
+			cur.TokenEnv = feed.TokenEnv
+		}
+		if fs.IsSet("feed-schedule") {
+			cur.Schedule = feed.Schedule
+		}
+	}
 	current.Settings.Feed = feedOrNil(cur)
 }
 

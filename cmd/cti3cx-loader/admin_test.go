@@ -212,6 +212,17 @@ func TestTenantFeedSettings(t *testing.T) {
 	if tn, _ = db.TenantBySlug(context.Background(), "acme"); tn.Settings.Feed != nil {
 		t.Fatalf("feed not removed: %+v", tn.Settings.Feed)
 	}
+	// docs/operations.md: `--feed-url ''` alone removes a feed, whatever
+	// kind, token variable and schedule it had.
+	c.ok("tenant", "set", "acme", "--feed-url", "https://crm.example/api/contacts", "--feed-kind", "contacts",
+		"--feed-token-env", "ACME_FEED_TOKEN", "--feed-schedule", "*/15 * * * *")
+	c.ok("tenant", "set", "acme", "--feed-url", "")
+	if tn, _ = db.TenantBySlug(context.Background(), "acme"); tn.Settings.Feed != nil {
+		t.Fatalf("--feed-url '' did not remove the feed: %+v", tn.Settings.Feed)
+	}
+	if code, _, stderr := c.run("", "tenant", "set", "acme", "--feed-url", "", "--feed-kind", "contacts"); code != 2 || !strings.Contains(stderr, "a feed needs a URL") {
+		t.Errorf("--feed-url '' --feed-kind contacts: exit %d, stderr %q; want 2, a feed needs a URL", code, stderr)
+	}
 }
 
 func TestBadDatabaseURLIsOneLine(t *testing.T) {
