@@ -532,6 +532,10 @@ func TestRunUsage(t *testing.T) {
 		// The loader exits 2 on the same URL (TestBadDatabaseURLExitCode there).
 		{nil, map[string]string{"DATABASE_URL": "postgres://u:hunter2@host:port/db"}, "invalid DATABASE_URL"},
 		{[]string{"--log-format", "xml"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "--log-format"},
+		{[]string{"--tls-cert", "c.pem"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "--tls-cert and --tls-key go together"},
+		{[]string{"--trusted-proxies", "10.0.0.0/8,nginx"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "--trusted-proxies"},
+		{[]string{"--idle-timeout", "0s"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "--idle-timeout"},
+		{[]string{"--max-conns", "-1"}, map[string]string{"DATABASE_URL": "postgres://x@127.0.0.1:1/x"}, "--max-conns"},
 	} {
 		var out, errb bytes.Buffer
 		err := run(context.Background(), tc.args, func(k string) string { return tc.env[k] }, &out, &errb)
