@@ -38,6 +38,7 @@ bench: ## measure every speed target: normalize, test databases, imports, API lo
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=50x ./schema/
 	$(GO) test -run='^$$' -bench=Load -benchtime=20000x -timeout=30m ./api/
 	$(GO) test -run='^$$' -bench=. -benchtime=1x -timeout=60m ./loader/
+	$(GO) test -run='^$$' -bench='BenchmarkHostileInputs|BenchmarkImport1MRowsChild' -benchtime=1x -timeout=60m ./cmd/cti3cx-loader/
 	$(GO) test -run='^$$' -bench=BenchmarkRevalidate -benchtime=1x -timeout=60m ./loader/revalidate/
 	$(GO) test -run='^$$' -bench=BenchmarkReview -benchtime=200x -timeout=30m ./review/
 	$(GO) test -run='^$$' -bench='Rewrite1M|NormalizeCLI200k' -benchtime=1x -timeout=30m ./cmd/cti3cx-loader/

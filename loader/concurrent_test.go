@@ -136,3 +136,26 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// Progress keeps coming through the whole import, the phase named: the
+// database's apply phase logs "writing" as it begins.
+func TestProgressNamesTheWritingPhase(t *testing.T) {
+	t.Parallel()
+	db, ten := runTenant(t)
+	ids := make([]int, 2000)
+	for i := range ids {
+		ids[i] = i
+	}
+	var logs syncBuffer
+	_, err := loader.Import(context.Background(), db, ten, loader.Options{File: writeContacts(t, "p.csv", "p", ids), Kind: "contacts",
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	w := strings.Index(out, `phase=writing rows=2000`)
+	f := strings.Index(out, `msg="import finished"`)
+	if w < 0 || f < w {
+		t.Fatalf("no progress line for the writing phase before the end:\n%s", out)
+	}
+}

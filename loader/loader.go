@@ -160,6 +160,11 @@ func Import(ctx context.Context, db *schema.DB, tenant schema.Tenant, opts Optio
 		return failed(err)
 	}
 	defer src.Close()
+	if opts.RejectsPath != "" {
+		if err := checkRejectsPath(opts.RejectsPath, f); err != nil {
+			return failed(err)
+		}
+	}
 	if opts.NoHeader && f.kind == FormatJSON {
 		return failed(cti3cx.Errorf(cti3cx.EINVALID, "%s: --no-header is for CSV and XLSX files: JSON records name their fields", name))
 	}
@@ -316,6 +321,7 @@ func (w importWrite) write(ctx context.Context) (counts schema.ImportCounts, rea
 		if err := w.st.finalCheck(); err != nil {
 			return err
 		}
+		w.st.progress.setPhase(phaseWriting)
 		counts, err = w.im.Apply(ctx, tx, schema.ApplyOptions{Full: w.opts.Mode == ModeFull, Force: w.opts.Force,
 			MaxDeleteShare: w.opts.MaxDeleteShare, Keep: w.st.keep, Dedupe: w.st.duplicates > 0})
 		if err != nil {
@@ -359,31 +365,63 @@ func finishImport(ctx context.Context, db *schema.DB, run schema.ImportRun, sum 
 		txErr = cti3cx.Errorf(cti3cx.ECONFLICT, "%s: %s", end.name, abort.Error())
 		run.Inserted, run.Updated, run.Unchanged, run.Deleted = 0, 0, 0, 0
 		sum.ImportCounts = run.ImportCounts
+	case ctx.Err() != nil:
+		run.Outcome, run.Error = schema.OutcomeInterrupted, "interrupted by signal"
+		run.Inserted, run.Updated, run.Unchanged, run.Deleted = 0, 0, 0, 0
+		sum.ImportCounts = run.ImportCounts
+		txErr = &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: end.name + ": import interrupted by signal; nothing was written", Err: txErr}
 	default:
 		run.Outcome, run.Error = schema.OutcomeFailed, cti3cx.ErrorMessage(txErr)
 		run.Inserted, run.Updated, run.Unchanged, run.Deleted = 0, 0, 0, 0
 		sum.ImportCounts = run.ImportCounts
-		if ctx.Err() != nil {
-			run.Error = "interrupted: " + ctx.Err().Error()
-		}
+		txErr = lostDatabase(end.name, txErr)
 	}
 	sum.Outcome = run.Outcome
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()
-	if err := db.FinishImportRun(finishCtx, run, st.stored); err != nil && txErr == nil {
-		txErr = err
+	if err := db.FinishImportRun(finishCtx, run, st.stored); err != nil {
+		// The next loader to start marks the run abandoned.
+		log.Error("cannot record the end of the import run", "outcome", run.Outcome, "error", err)
+		if txErr == nil {
+			txErr = err
+		}
 	}
-	if end.rwErr != nil && txErr == nil {
-		txErr = end.rwErr
-	}
+	txErr = rejectsFileEnd(&sum, run, end.rwErr, txErr, log)
 	sum.Duration = time.Since(end.start)
 	log.Info("import finished", "outcome", run.Outcome, "read", counts.RowsRead, "inserted", counts.Inserted,
 		"updated", counts.Updated, "unchanged", counts.Unchanged, "deleted", counts.Deleted,
 		"rejected", counts.Rejected, "warned", counts.Warned, "duplicates", st.duplicates, "duration", sum.Duration.Round(time.Millisecond))
-	if txErr != nil && ctx.Err() != nil && cti3cx.ErrorCode(txErr) == cti3cx.EINTERNAL {
-		txErr = cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: import interrupted, nothing was written: %w", end.name, ctx.Err())
-	}
 	return sum, txErr
+}
+
+// lostDatabase says which import lost its database, and that nothing was
+// written, instead of a bare "database unavailable".
+func lostDatabase(name string, err error) error {
+	var e *cti3cx.Error
+	if errors.As(err, &e) && e.Code == cti3cx.EUNAVAILABLE && e.Message == "database unavailable" {
+		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: name + ": lost the database while importing; nothing was written (run the same command again once it is back)", Err: err}
+	}
+	return err
+}
+
+// rejectsFileEnd decides what a rejects file that could not be written
+// means: before a commit it fails the import; after one (an XLSX is saved
+// at the end) it is logged and noted, and the committed import stands.
+func rejectsFileEnd(sum *Summary, run schema.ImportRun, rwErr, txErr error, log *slog.Logger) error {
+	if rwErr == nil {
+		return txErr
+	}
+	committed := run.Outcome == schema.OutcomeOK
+	log.Error("cannot write the rejects file", "path", sum.RejectsPath, "committed", committed, "error", rwErr)
+	if committed {
+		sum.Notes = append(sum.Notes, fmt.Sprintf("the import committed, but the rejects file could not be written (%s); the first %d rejects are kept with the run",
+			cti3cx.ErrorMessage(rwErr), maxStoredRejects))
+		return txErr
+	}
+	if txErr == nil {
+		return rwErr
+	}
+	return txErr
 }
 
 // lockImport serialises the imports of one tenant and kind with a
@@ -417,10 +455,8 @@ func lockImport(ctx context.Context, db *schema.DB, tx pgx.Tx, im schema.Importe
 func failRun(ctx context.Context, db *schema.DB, run schema.ImportRun, sum Summary, start time.Time, err error, log *slog.Logger) (Summary, error) {
 	run.Outcome, run.Error = schema.OutcomeFailed, cti3cx.ErrorMessage(err)
 	if ctx.Err() != nil {
-		run.Error = "interrupted: " + ctx.Err().Error()
-		if cti3cx.ErrorCode(err) == cti3cx.EINTERNAL {
-			err = cti3cx.Errorf(cti3cx.EUNAVAILABLE, "%s: import interrupted, nothing was written: %w", sum.Source, ctx.Err())
-		}
+		run.Outcome, run.Error = schema.OutcomeInterrupted, "interrupted by signal"
+		err = &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: sum.Source + ": import interrupted by signal; nothing was written", Err: err}
 	}
 	finishCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 	defer cancel()

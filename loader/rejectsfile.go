@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -242,4 +243,25 @@ func recordText(r row, f format) string {
 	cw.Write(r.cells)
 	cw.Flush()
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// checkRejectsPath refuses, before anything is imported, a --rejects path
+// the import could not write: an extension of another format than the
+// input's (rejects are written in the input's format), or a directory that
+// does not exist or is not writable.
+func checkRejectsPath(path string, f format) error {
+	ext := strings.ToLower(filepath.Ext(path))
+	want := map[string][]string{FormatXLSX: {".xlsx"}, FormatJSON: {".ndjson", ".jsonl", ".json"}, FormatCSV: {".csv", ".tsv", ".txt"}}[f.kind]
+	if !slices.Contains(want, ext) {
+		return cti3cx.Errorf(cti3cx.EINVALID, "--rejects %s: rejects are written in the input's format (%s): give a %s file; nothing was imported",
+			path, f.kind, strings.Join(want, " or "))
+	}
+	dir := filepath.Dir(path)
+	probe, err := os.CreateTemp(dir, ".cti3cx-rejects-check-")
+	if err != nil {
+		return cti3cx.Errorf(cti3cx.EINVALID, "--rejects %s: cannot write in %s (%v); nothing was imported", path, dir, unwrapPathError(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
 }

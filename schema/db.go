@@ -27,6 +27,8 @@ package schema
 
 import (
 	"context"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -36,13 +38,25 @@ import (
 // DB is the product's handle on PostgreSQL.
 type DB struct {
 	Pool *pgxpool.Pool
+	// leases are the runs this process has started and not yet finished
+	// (see RunLease), by leaseID.
+	leases sync.Map
 }
+
+// minPoolConns is the least pool size Open gives a URL that sets none.
+const minPoolConns = 16
 
 // Open connects to the database at url and checks that it answers.
 func Open(ctx context.Context, url string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, badURL(err)
+	}
+	if !strings.Contains(url, "pool_max_conns") {
+		// A run holds a connection for its lease besides its work's, and
+		// the worker runs jobs side by side: pgxpool's default (4 on a
+		// small host) would make them wait on each other's connections.
+		cfg.MaxConns = max(cfg.MaxConns, minPoolConns)
 	}
 	return OpenConfig(ctx, cfg)
 }

@@ -32,7 +32,11 @@ func badURL(err error) error {
 func connectError(err error) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
-		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: "cannot connect to PostgreSQL: " + pgErr.Message, Err: err}
+		msg := "cannot connect to PostgreSQL: " + pgErr.Message
+		if pgErr.Code == "3D000" { // invalid_catalog_name
+			msg += "; `cti3cx-loader migrate` creates it (and its schema)"
+		}
+		return &cti3cx.Error{Code: cti3cx.EUNAVAILABLE, Message: msg, Err: err}
 	}
 	var connErr *pgconn.ConnectError
 	if errors.As(err, &connErr) {

@@ -16,6 +16,7 @@ const (
 	OutcomeFailed  = "failed"
 	OutcomeAborted = "aborted" // --max-errors exceeded: nothing written
 	OutcomeDryRun  = "dry_run"
+	// OutcomeAbandoned and OutcomeInterrupted (runlease.go) complete the set.
 )
 
 // ImportCounts are what an import did, row by row and phone by phone.
@@ -72,14 +73,20 @@ func scanImportRun(row pgx.Row) (ImportRun, error) {
 }
 
 // CreateImportRun records the start of a run in its own short transaction,
-// so that the row survives whatever happens to the import itself.
+// so that the row survives whatever happens to the import itself, and
+// leases it (see RunLease) until FinishImportRun.
 func (db *DB) CreateImportRun(ctx context.Context, r ImportRun) (ImportRun, error) {
-	created, err := scanImportRun(db.Pool.QueryRow(ctx, `
-		INSERT INTO import_runs (tenant_id, kind, source, source_hash, mode, dry_run, outcome)
-		VALUES ($1, $2, $3, $4, $5, $6, 'running')
-		RETURNING `+importRunColumns,
-		r.TenantID, r.Kind, r.Source, r.SourceHash, r.Mode, r.DryRun))
-	return created, dbError(err)
+	var created ImportRun
+	err := db.leaseRun(ctx, leaseImportRun, func(tx pgx.Tx) (int64, error) {
+		var err error
+		created, err = scanImportRun(tx.QueryRow(ctx, `
+			INSERT INTO import_runs (tenant_id, kind, source, source_hash, mode, dry_run, outcome)
+			VALUES ($1, $2, $3, $4, $5, $6, 'running')
+			RETURNING `+importRunColumns,
+			r.TenantID, r.Kind, r.Source, r.SourceHash, r.Mode, r.DryRun))
+		return created.ID, err
+	})
+	return created, err
 }
 
 // FinishImportRun stores the run's outcome, counts and hash, and its
@@ -93,6 +100,9 @@ func (db *DB) SetImportRunKind(ctx context.Context, tenantID, runID int64, kind 
 }
 
 func (db *DB) FinishImportRun(ctx context.Context, r ImportRun, rejects []ImportReject) error {
+	// Finished or not, the run is this process's no longer: a run whose end
+	// could not be recorded is found abandoned by the next start.
+	defer db.releaseRun(leaseImportRun, r.ID)
 	return db.InTx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `
 			UPDATE import_runs SET source_hash = $3, outcome = $4, error = $5,

@@ -12,7 +12,7 @@ type RevalidationRun struct {
 	ID           int64
 	TenantID     int64
 	RulesVersion string
-	Outcome      string // running, ok, failed, interrupted
+	Outcome      string // running, ok, failed, interrupted, abandoned
 	Error        string
 	Checked      int
 	Changed      int
@@ -33,17 +33,24 @@ func scanRevalidationRun(row pgx.Row) (RevalidationRun, error) {
 	return r, err
 }
 
-// StartRevalidationRun records that a run began.
+// StartRevalidationRun records that a run began and leases it (see
+// RunLease) until FinishRevalidationRun.
 func (db *DB) StartRevalidationRun(ctx context.Context, tenantID int64, rulesVersion string) (RevalidationRun, error) {
-	r, err := scanRevalidationRun(db.Pool.QueryRow(ctx, `
-		INSERT INTO revalidation_runs (tenant_id, rules_version) VALUES ($1, $2)
-		RETURNING `+revalidationRunColumns, tenantID, rulesVersion))
-	return r, dbError(err)
+	var r RevalidationRun
+	err := db.leaseRun(ctx, leaseRevalidationRun, func(tx pgx.Tx) (int64, error) {
+		var err error
+		r, err = scanRevalidationRun(tx.QueryRow(ctx, `
+			INSERT INTO revalidation_runs (tenant_id, rules_version) VALUES ($1, $2)
+			RETURNING `+revalidationRunColumns, tenantID, rulesVersion))
+		return r.ID, err
+	})
+	return r, err
 }
 
 // FinishRevalidationRun stores the run's counts and outcome. It runs even when
 // the caller's context is cancelled, so an interrupted run is recorded as such.
 func (db *DB) FinishRevalidationRun(ctx context.Context, r RevalidationRun) (RevalidationRun, error) {
+	defer db.releaseRun(leaseRevalidationRun, r.ID)
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	out, err := scanRevalidationRun(db.Pool.QueryRow(ctx, `
@@ -131,7 +138,7 @@ type PhoneUpdate struct {
 // every checked row gets the rules version, profile and checked_at stamp. It
 // returns how many changed rows were written.
 func (db *DB) SaveRevalidatedBatch(ctx context.Context, tenantID int64, rulesVersion, fingerprint, actor string,
-	checked []int64, changed []PhoneUpdate) (int, error) {
+	checked []int64, changed []PhoneUpdate, counts *BatchCounts) (int, error) {
 	var n int
 	err := db.InTx(ctx, func(tx pgx.Tx) error {
 		if len(changed) > 0 {
@@ -146,9 +153,27 @@ func (db *DB) SaveRevalidatedBatch(ctx context.Context, tenantID int64, rulesVer
 		_, err := tx.Exec(ctx, `
 			UPDATE phones SET rules_version = $3, profile_fingerprint = $4, checked_at = now()
 			WHERE tenant_id = $1 AND id = ANY($2::bigint[])`, tenantID, checked, rulesVersion, fingerprint)
+		if err != nil || counts == nil {
+			return err
+		}
+		// The run's counts are committed with the batch they count, so a
+		// run that dies accounts for every phone it changed.
+		_, err = tx.Exec(ctx, `UPDATE revalidation_runs SET checked = checked + $3, changed = changed + $4,
+			newly_invalid = newly_invalid + $5, fixed = fixed + $6, still_invalid = still_invalid + $7
+			WHERE tenant_id = $1 AND id = $2`, tenantID, counts.RunID, counts.Checked, n, counts.NewlyInvalid, counts.Fixed, counts.StillInvalid)
 		return err
 	})
+	if counts != nil {
+		counts.Changed = n
+	}
 	return n, err
+}
+
+// BatchCounts are one batch's additions to its run's counts; Changed is
+// filled in by SaveRevalidatedBatch.
+type BatchCounts struct {
+	RunID                                               int64
+	Checked, Changed, NewlyInvalid, Fixed, StillInvalid int
 }
 
 func updateChangedPhones(ctx context.Context, tx pgx.Tx, tenantID int64, rulesVersion, fingerprint, actor string,

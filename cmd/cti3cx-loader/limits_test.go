@@ -200,3 +200,41 @@ func writeTightBomb(t *testing.T, path string, size int64) {
 		}
 	})
 }
+
+// --rejects is checked before anything is imported; a rejects file that
+// fails after the commit does not turn the committed import into an error.
+func TestImportRejectsPathChecked(t *testing.T) {
+	t.Parallel()
+	e := newImportEnv(t)
+	in := e.write("c.csv", []byte("Código;Nome;Telefone\n1;Ana;(47) 3333-4444\n;SemCodigo;(47) 3333-4445\n"))
+	for _, c := range []struct{ path, want string }{
+		{filepath.Join(e.dir, "rej.xlsx"), "rejects are written in the input's format (csv): give a .csv or .tsv or .txt file"},
+		{filepath.Join(e.dir, "no", "such", "dir", "rej.csv"), "cannot write in " + filepath.Join(e.dir, "no", "such", "dir")},
+	} {
+		code, _, errOut := e.imp("--kind", "contacts", "--file", in, "--rejects", c.path)
+		if code != 2 || !strings.Contains(errOut, c.want) || !strings.Contains(errOut, "nothing was imported") {
+			t.Fatalf("--rejects %s: exit %d: %s", c.path, code, errOut)
+		}
+	}
+	if n := e.count(`SELECT count(*) FROM contacts`) + e.count(`SELECT count(*) FROM import_runs`); n != 0 {
+		t.Fatalf("%d rows written by refused imports", n)
+	}
+	// An XLSX rejects file is saved after the commit: a directory standing
+	// where it goes makes the save fail then.
+	book := filepath.Join(e.dir, "c.xlsx")
+	writeSheetXLSX(t, book, func(w *bufio.Writer) {
+		w.WriteString(`<row r="2"><c r="A2" t="inlineStr"><is><t>1</t></is></c><c r="B2" t="inlineStr"><is><t>Ana</t></is></c></row>`)
+		w.WriteString(`<row r="3"><c r="B3" t="inlineStr"><is><t>SemCodigo</t></is></c></row>`)
+	})
+	dirAsFile := filepath.Join(e.dir, "taken.xlsx")
+	if err := os.Mkdir(dirAsFile, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := e.imp("--kind", "contacts", "--file", book, "--rejects", dirAsFile)
+	if code != 0 || !strings.Contains(out, "the import committed, but the rejects file could not be written") {
+		t.Fatalf("rejects file failing after the commit: exit %d\n%s\n%s", code, out, errOut)
+	}
+	if e.count(`SELECT count(*) FROM contacts`) != 1 || e.lastRun().Outcome != "ok" {
+		t.Fatal("the committed import was not kept")
+	}
+}

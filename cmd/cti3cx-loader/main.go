@@ -199,6 +199,12 @@ func (a *App) DB(ctx context.Context) (*schema.DB, error) {
 		return nil, err
 	}
 	a.db = db
+	// Runs whose process died are found at the next start of any command.
+	if n, err := db.MarkAbandonedRuns(ctx); err != nil {
+		a.Logger().Warn("cannot look for abandoned runs", "error", err)
+	} else if n.Imports+n.Revalidations > 0 {
+		a.Logger().Warn("marked runs whose process died as abandoned (see cti3cx-loader runs)", "imports", n.Imports, "revalidations", n.Revalidations)
+	}
 	return db, nil
 }
 

@@ -52,7 +52,7 @@ type Counts struct {
 const (
 	OutcomeOK          = "ok"
 	OutcomeFailed      = "failed"
-	OutcomeInterrupted = "interrupted"
+	OutcomeInterrupted = schema.OutcomeInterrupted
 )
 
 // Tenant revalidates one tenant's phones and records the run. Cancelling ctx
@@ -68,7 +68,7 @@ func Tenant(ctx context.Context, db *schema.DB, t schema.Tenant, opts Options) (
 	if err != nil {
 		return run, err
 	}
-	r := &runner{db: db, tenantID: t.ID, profile: profile, fingerprint: profile.Fingerprint(), opts: opts,
+	r := &runner{db: db, tenantID: t.ID, runID: run.ID, profile: profile, fingerprint: profile.Fingerprint(), opts: opts,
 		start: run.StartedAt}
 	counts, err := r.run(ctx)
 	run.Checked, run.Changed, run.NewlyInvalid = counts.Checked, counts.Changed, counts.NewlyInvalid
@@ -83,6 +83,9 @@ func Tenant(ctx context.Context, db *schema.DB, t schema.Tenant, opts Options) (
 	}
 	saved, ferr := db.FinishRevalidationRun(ctx, run)
 	if ferr != nil {
+		// The batches' counts are committed; the next start marks the run
+		// abandoned once this process is gone.
+		opts.Logger.Error("cannot record the end of the revalidation run", "tenant", t.Slug, "run", run.ID, "outcome", run.Outcome, "error", ferr)
 		return run, errors.Join(err, ferr)
 	}
 	opts.Logger.Info("revalidation finished", "tenant", t.Slug, "run", saved.ID, "outcome", saved.Outcome,
@@ -147,6 +150,7 @@ func tenantProfile(t schema.Tenant, opts Options) (normalize.Profile, error) {
 type runner struct {
 	db          *schema.DB
 	tenantID    int64
+	runID       int64
 	profile     normalize.Profile
 	fingerprint string
 	opts        Options
@@ -209,7 +213,8 @@ func (r *runner) batch(ctx context.Context, batch []schema.PhoneCheck, counts *C
 		}
 		r.changed = append(r.changed, u)
 	}
-	n, err := r.db.SaveRevalidatedBatch(ctx, r.tenantID, r.opts.RulesVersion, r.fingerprint, Actor, r.unchanged, r.changed)
+	n, err := r.db.SaveRevalidatedBatch(ctx, r.tenantID, r.opts.RulesVersion, r.fingerprint, Actor, r.unchanged, r.changed,
+		&schema.BatchCounts{RunID: r.runID, Checked: c.Checked, NewlyInvalid: c.NewlyInvalid, Fixed: c.Fixed, StillInvalid: c.StillInvalid})
 	if err != nil {
 		return err
 	}
