@@ -246,15 +246,21 @@ func recordText(r row, f format) string {
 }
 
 // checkRejectsPath refuses, before anything is imported, a --rejects path
-// the import could not write: an extension of another format than the
-// input's (rejects are written in the input's format), or a directory that
-// does not exist or is not writable.
+// the import could not write: an extension that names another format than
+// the input's (rejects are written in the input's format; an XLSX needs
+// .xlsx), or a directory that does not exist or is not writable.
 func checkRejectsPath(path string, f format) error {
 	ext := strings.ToLower(filepath.Ext(path))
-	want := map[string][]string{FormatXLSX: {".xlsx"}, FormatJSON: {".ndjson", ".jsonl", ".json"}, FormatCSV: {".csv", ".tsv", ".txt"}}[f.kind]
-	if !slices.Contains(want, ext) {
+	own := map[string][]string{FormatXLSX: {".xlsx"}, FormatJSON: {".ndjson", ".jsonl", ".json"}, FormatCSV: {".csv", ".tsv", ".txt"}}
+	bad := f.kind == FormatXLSX && ext != ".xlsx"
+	for kind, exts := range own {
+		if kind != f.kind && slices.Contains(exts, ext) || ext == ".xls" || ext == ".xlsm" {
+			bad = true
+		}
+	}
+	if bad {
 		return cti3cx.Errorf(cti3cx.EINVALID, "--rejects %s: rejects are written in the input's format (%s): give a %s file; nothing was imported",
-			path, f.kind, strings.Join(want, " or "))
+			path, f.kind, strings.Join(own[f.kind], " or "))
 	}
 	dir := filepath.Dir(path)
 	probe, err := os.CreateTemp(dir, ".cti3cx-rejects-check-")
