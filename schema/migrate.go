@@ -132,8 +132,6 @@ func (db *DB) CheckCurrent(ctx context.Context) error {
 	}
 	want := LatestVersion()
 	switch {
-	case v == 0:
-		return cti3cx.Errorf(cti3cx.ECONFLICT, "the database has no cti3cx schema: run `cti3cx-loader migrate` first")
 	case v < want:
 		return cti3cx.Errorf(cti3cx.ECONFLICT, "database schema is at version %d but this binary needs version %d: run `cti3cx-loader migrate` first", v, want)
 	case v > want:

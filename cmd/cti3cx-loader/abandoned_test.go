@@ -143,7 +143,7 @@ func TestNewcomerMessages(t *testing.T) {
 	})
 	c = newCLI(t, bare.String())
 	code, _, errOut = c.run("", "import", "--tenant", "acme", "--file", "x.csv")
-	if code == 0 || !strings.Contains(errOut, "the database has no cti3cx schema: run `cti3cx-loader migrate` first") || strings.Contains(errOut, "SQLSTATE") {
+	if code == 0 || !strings.Contains(errOut, "database schema is at version 0 but this binary needs version") || !strings.Contains(errOut, "run `cti3cx-loader migrate` first") || strings.Contains(errOut, "SQLSTATE") {
 		t.Fatalf("database without schema: exit %d: %s", code, errOut)
 	}
 }
