@@ -209,25 +209,31 @@ func clock(d *time.Duration) string {
 
 func writeCallsTable(w io.Writer, calls []schema.Call) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CALL\tCONTACT\tCOMPANY\tNUMBER\tTYPE\tAGENT\tDATE\tSTART\tEND\tDURATION\tANSWERED")
+	fmt.Fprintln(tw, "CALL\tRECORD\tCONTACT\tCOMPANY\tNUMBER\tTYPE\tAGENT\tDATE\tSTART\tEND\tDURATION\tANSWERED")
 	for _, c := range calls {
 		r := callRow(c, time.UTC)
-		who := r[2]
-		if who == "" {
-			who = "-"
-		}
-		if r[1] != "" {
-			who += " (" + r[1] + ")"
-		}
 		if !c.Ended {
 			r[6] = notReported
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r[0], who, dash(r[4]), r[5], dash(r[6]), dash(r[7]), dash(r[8]), dash(r[9]), dash(r[10]), dash(r[11]), r[12])
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r[0], callRecord(c), dash(r[2]), dash(r[4]), r[5], dash(r[6]), dash(r[7]), dash(r[8]), dash(r[9]), dash(r[10]), dash(r[11]), r[12])
 	}
 	if len(calls) == 0 {
 		fmt.Fprintln(tw, "(no calls)")
 	}
 	return tw.Flush()
+}
+
+// callRecord names the CRM record the caller was found as: the contact
+// when there is one, else the account (a company's own number), as the
+// exports' contact_id and account_id columns do.
+func callRecord(c schema.Call) string {
+	switch {
+	case c.ContactExternalID != "":
+		return "contact " + c.ContactExternalID
+	case c.AccountExternalID != "":
+		return "account " + c.AccountExternalID
+	}
+	return "-"
 }
 
 func dash(s string) string {

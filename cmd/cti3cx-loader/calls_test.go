@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +60,7 @@ func TestCallsCommand(t *testing.T) {
 
 	c := newCLI(t, u)
 	table := c.ok("calls", "--tenant", "acme")
-	for _, want := range []string{"Maria Silva (C-1001)", "5547999887766", "Inbound", "23:58:00", "00:02:00", "240", "yes", "João Souza (C-2)", "Missed", "no"} {
+	for _, want := range []string{"contact C-1001", "Maria Silva", "5547999887766", "Inbound", "23:58:00", "00:02:00", "240", "yes", "contact C-2", "João Souza", "Missed", "no"} {
 		if !strings.Contains(table, want) {
 			t.Errorf("table lacks %q:\n%s", want, table)
 		}
@@ -168,7 +169,7 @@ func TestCallsCommand(t *testing.T) {
 	}
 	for _, who := range []string{"C-1001", "C-1005"} {
 		out := c.ok("calls", "--tenant", "acme", "--contact", who)
-		if !strings.Contains(out, "("+who+")") || !strings.Contains(out, "não reportada") || !strings.Contains(out, "47999887766") {
+		if !strings.Contains(out, "contact "+who) || !strings.Contains(out, "não reportada") || !strings.Contains(out, "47999887766") {
 			t.Errorf("%s's history lacks the shared, unreported call:\n%s", who, out)
 		}
 		if out := c.ok("calls", "--tenant", "acme", "--contact", who, "--reported-only"); strings.Contains(out, "não reportada") {
@@ -195,5 +196,30 @@ func TestCallsCommand(t *testing.T) {
 	}
 	if code, _, errOut := c.run("", "calls", "--tenant", "nobody"); code != 1 || !strings.Contains(errOut, "nobody") {
 		t.Errorf("unknown tenant: exit %d %s", code, errOut)
+	}
+}
+
+// A caller found as an account (a company's own number) is named by the
+// account's id in the table, as the exports' account_id names it.
+func TestCallsTableRecord(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	calls := []schema.Call{
+		{ID: 1, AccountExternalID: "A-1", Company: "Acme Ltda", Number: "4733334444", CreatedAt: time.Now()},
+		{ID: 2, ContactExternalID: "C-1", ContactName: "Maria Silva", AccountExternalID: "A-1", Company: "Acme Ltda", Number: "47999887766", CreatedAt: time.Now()},
+		{ID: 3, Number: "4733335555", CreatedAt: time.Now()},
+	}
+	if err := writeCallsTable(&b, calls); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(strings.Fields(lines[0])[1], "RECORD") {
+		t.Fatalf("table:\n%s", b.String())
+	}
+	for i, want := range [][]string{{"1", "account", "A-1", "-", "Acme", "Ltda", "4733334444"},
+		{"2", "contact", "C-1", "Maria", "Silva", "Acme", "Ltda", "47999887766"}, {"3", "-", "-", "-", "4733335555"}} {
+		if got := strings.Fields(lines[i+1]); len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+			t.Errorf("row %d = %q, want it to start %q", i+1, got, want)
+		}
 	}
 }
