@@ -352,3 +352,38 @@ func TestValidation(t *testing.T) {
 		t.Errorf("normalize without number: %d", resp.StatusCode)
 	}
 }
+
+// The DDD cell the import kept beside the phone cell (phones.ddd) shows on
+// the list and the phone page, since reasons such as ddd_split talk about it;
+// a phone without one shows none.
+func TestDDDCellIsShown(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, false)
+	withDDD, without := w.ids["acme"]["(20) 3333-4444"], w.ids["acme"]["não tem"]
+	if _, err := w.db.Pool.Exec(context.Background(), `UPDATE phones SET ddd = '03' WHERE id = $1`, withDDD); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := w.signedIn("acme")
+	list := b.do("GET", "/revisao/", nil, nil)
+	row := func(id int64) string {
+		start := strings.Index(list.body, fmt.Sprintf(`<tr id="t%d"`, id))
+		if start < 0 {
+			t.Fatalf("phone %d not on the list:\n%s", id, list.body)
+		}
+		end := strings.Index(list.body[start:], "</tr>")
+		return list.body[start : start+end]
+	}
+	if r := row(withDDD); !strings.Contains(r, `<span class="ddd">DDD 03</span> · (20) 3333-4444`) {
+		t.Errorf("the row does not show the DDD cell beside the stored value:\n%s", r)
+	}
+	if r := row(without); strings.Contains(r, "DDD ") {
+		t.Errorf("a phone without a DDD cell shows one:\n%s", r)
+	}
+	page := b.do("GET", fmt.Sprintf("/revisao/telefone/%d", withDDD), nil, nil)
+	if page.status != 200 || !strings.Contains(page.body, `<dt>DDD no CRM</dt><dd class="numero" id="ddd">03</dd>`) {
+		t.Errorf("phone page: %d, no DDD no CRM field:\n%s", page.status, page.body)
+	}
+	if other := b.do("GET", fmt.Sprintf("/revisao/telefone/%d", without), nil, nil); strings.Contains(other.body, "DDD no CRM") {
+		t.Errorf("a phone without a DDD cell shows the field:\n%s", other.body)
+	}
+}

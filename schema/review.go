@@ -91,13 +91,14 @@ const reviewColumns = `
 			CASE WHEN a.id IS NOT NULL THEN a.name
 				ELSE coalesce(nullif(coalesce(nullif(ca.trade_name, ''), ca.name), ''), c.company) END,
 			p.field, p.position, p.raw, p.input, p.override, p.status, p.reasons, p.suggestion, p.updated_at,
-			p.e164, p.dial`
+			p.e164, p.dial, p.ddd`
 
 // ReviewRow is a ReportRow with the number as the index holds it now.
 type ReviewRow struct {
 	ReportRow
 	E164 string
 	Dial string
+	DDD  string // the row's DDD cell as received (phones.ddd), "" when none
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -186,7 +187,7 @@ func scanReviewRow(row pgx.CollectableRow) (ReviewRow, error) {
 	var r ReviewRow
 	var kind string
 	err := row.Scan(&r.PhoneID, &kind, &r.ExternalID, &r.Name, &r.Company, &r.Field, &r.Position, &r.Raw,
-		&r.Input, &r.Override, &r.Status, &r.Reasons, &r.Suggestion, &r.UpdatedAt, &r.E164, &r.Dial)
+		&r.Input, &r.Override, &r.Status, &r.Reasons, &r.Suggestion, &r.UpdatedAt, &r.E164, &r.Dial, &r.DDD)
 	r.Kind = Kind(kind)
 	return r, err
 }
