@@ -104,7 +104,7 @@ func DropAll() {
 	created.names = nil
 	created.Unlock()
 	for name := range names {
-		dropDatabase(name)
+		_ = dropDatabase(name) // what is left, the next binary drops
 	}
 	if ownerConn != nil {
 		_ = ownerConn.Close(context.Background())
@@ -299,12 +299,15 @@ func (w testWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// dropDatabase removes a test database; a failure only leaves a stray
-// database behind, which the next server restart or a person can drop.
-func dropDatabase(name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+// dropDatabase removes a test database. DROP DATABASE waits for a
+// checkpoint, which takes long on a loaded server: it gets two minutes. A
+// failure leaves a database that the next binary drops (a name of ours) or
+// a person does.
+func dropDatabase(name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	_, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+	return err
 }
 
 func databaseURL(name string) string {
@@ -406,7 +409,9 @@ func dropOrphans(ctx context.Context) error {
 			dead[id] = gone
 		}
 		if gone {
-			dropDatabase(name)
+			if err := dropDatabase(name); err != nil {
+				return fmt.Errorf("drop orphan %s: %w", name, err)
+			}
 		}
 	}
 	return nil
