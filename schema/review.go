@@ -59,14 +59,16 @@ func (f ReviewFilter) where(tenantID int64, search bool) (string, []any) {
 	var alts []string
 	if search && f.Text != "" {
 		t := arg("%" + likeEscaper.Replace(f.Text) + "%")
-		// The matching records first, once (a hashed subplan), rather than a
-		// name lookup for every flagged phone.
-		alts = append(alts, strings.NewReplacer("$t", t).Replace(`p.contact_id IN (SELECT c.id FROM contacts c
+		// The matching records first, once, as arrays (init plans): their
+		// phones are then index scans on phones' (contact_id, …) and
+		// (account_id, …) unique indexes, rather than a walk of every flagged
+		// phone testing each against the matches.
+		alts = append(alts, strings.NewReplacer("$t", t).Replace(`p.contact_id = ANY(ARRAY(SELECT c.id FROM contacts c
 				LEFT JOIN accounts ca ON ca.id = c.account_id AND ca.tenant_id = c.tenant_id
 				WHERE c.tenant_id = $1 AND (c.external_id ILIKE $t OR (c.first_name || ' ' || c.last_name) ILIKE $t
-					OR ca.name ILIKE $t OR ca.trade_name ILIKE $t OR c.company ILIKE $t))
-			OR p.account_id IN (SELECT a.id FROM accounts a WHERE a.tenant_id = $1
-				AND (a.external_id ILIKE $t OR a.name ILIKE $t OR a.trade_name ILIKE $t))`))
+					OR ca.name ILIKE $t OR ca.trade_name ILIKE $t OR c.company ILIKE $t)))
+			OR p.account_id = ANY(ARRAY(SELECT a.id FROM accounts a WHERE a.tenant_id = $1
+				AND (a.external_id ILIKE $t OR a.name ILIKE $t OR a.trade_name ILIKE $t)))`))
 	}
 	if search && f.Digits != "" {
 		d := arg("%" + likeEscaper.Replace(f.Digits) + "%")
