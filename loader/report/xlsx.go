@@ -3,8 +3,9 @@ package report
 import (
 	"context"
 	"io"
+	"math"
 	"strings"
-	"unicode/utf8"
+	"unicode"
 
 	"github.com/xuri/excelize/v2"
 
@@ -232,22 +233,75 @@ func widths() []float64 {
 
 // rowHeight is the height in points that shows every wrapped cell of a row
 // whole: Excel does not grow a streamed row to fit its text, and LibreOffice
-// only sometimes. A line of 11-point text is 15 points; a character is about
-// one unit of column width.
+// only sometimes. A line of 11-point text is 15 points. The line count is
+// estimated on the safe side: a unit of column width is one digit, capitals
+// are wider than that (a name all in capitals, as CRMs hold them, took more
+// lines than a per-character estimate gave and ran into the next row), and
+// the text wraps at spaces, so each line is filled word by word.
 func rowHeight(values []string, widths []float64) float64 {
 	lines := 1
 	for i, v := range values {
 		if i >= len(widths) {
 			break
 		}
-		per := max(int(widths[i]*1.1)-1, 1)
 		n := 0
 		for part := range strings.SplitSeq(v, "\n") {
-			n += max(1, (utf8.RuneCountInString(part)+per-1)/per)
+			n += wrappedLines(part, widths[i]-1) // a cell's padding takes about one unit
 		}
 		lines = max(lines, n)
 	}
 	return 15 * float64(lines)
+}
+
+// wrappedLines is how many lines text takes in a column room units wide,
+// wrapped at spaces, a word wider than the column broken where it fills it.
+func wrappedLines(text string, room float64) int {
+	room = max(room, 1)
+	lines, used := 1, 0.0
+	for i, word := range strings.Split(text, " ") {
+		w := textWidth(word)
+		sep := 0.0
+		if i > 0 && used > 0 {
+			sep = runeWidth(' ')
+		}
+		switch {
+		case used+sep+w <= room:
+			used += sep + w
+		case w <= room:
+			lines++
+			used = w
+		default: // broken across lines where it fills them
+			if used > 0 {
+				lines++
+			}
+			k := math.Ceil(w / room)
+			lines += int(k) - 1
+			used = w - (k-1)*room
+		}
+	}
+	return lines
+}
+
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
+// runeWidth is a character's width in Calibri 11, in units of column width
+// (the width of a digit), rounded up.
+func runeWidth(r rune) float64 {
+	switch {
+	case strings.ContainsRune("MWmw@%", r) || unicode.Is(unicode.Han, r):
+		return 1.8
+	case unicode.IsUpper(r):
+		return 1.25
+	case strings.ContainsRune(" .,;:'|!iljtfr()[]", r):
+		return 0.6
+	}
+	return 1
 }
 
 // close adds the filter (a table over the rows) and ends the stream.
