@@ -17,6 +17,7 @@ type ReportRow struct {
 	Field      string
 	Position   int
 	Raw        string
+	DDD        string // the CRM's DDD cell the phone was read with, "" when none
 	Input      string
 	Override   *string
 	Status     string
@@ -110,7 +111,8 @@ func reportRows(ctx context.Context, q querier, tenantID int64, f ReportFilter, 
 				ELSE trim(c.first_name || ' ' || c.last_name) END,
 			CASE WHEN a.id IS NOT NULL THEN a.name
 				ELSE coalesce(nullif(coalesce(nullif(ca.trade_name, ''), ca.name), ''), c.company) END,
-			p.field, p.position, p.raw, p.input, p.override, p.status, p.reasons, p.suggestion, p.updated_at
+			p.field, p.position, p.raw, p.input, p.override, p.status, p.reasons, p.suggestion, p.updated_at,
+			p.ddd
 		`+reportFrom+`
 		ORDER BY 2, 3, p.field, p.position`,
 		tenantID, f.Statuses, f.Since)
@@ -120,7 +122,7 @@ func reportRows(ctx context.Context, q querier, tenantID int64, f ReportFilter, 
 	var r ReportRow
 	var kind string
 	_, err = pgx.ForEachRow(rows, []any{&r.PhoneID, &kind, &r.ExternalID, &r.Name, &r.Company, &r.Field,
-		&r.Position, &r.Raw, &r.Input, &r.Override, &r.Status, &r.Reasons, &r.Suggestion, &r.UpdatedAt}, func() error {
+		&r.Position, &r.Raw, &r.Input, &r.Override, &r.Status, &r.Reasons, &r.Suggestion, &r.UpdatedAt, &r.DDD}, func() error {
 		r.Kind = Kind(kind)
 		return fn(r)
 	})

@@ -48,6 +48,14 @@ func TestReviewFiles(t *testing.T) {
 	// A row without an id is rejected, one with a bad e-mail warned: both go
 	// to the rejects file staff open.
 	c.run("", "import", "--tenant", "acme", "--kind", "accounts", "--file", src, "--rejects", filepath.Join(dir, "contas.rejeitados.csv"))
+	// Names in capitals, as CRMs hold them, and a DDD split between the DDD
+	// column and the phone cell.
+	dsrc := filepath.Join(t.TempDir(), "contas-ddd.csv")
+	if err := os.WriteFile(dsrc, []byte("Código;Razão Social;Nome Fantasia;DDD;Telefone\r\n"+
+		"A-008;UNIMED ITAJUBA COOPERATIVA DE TRABALHO MÉDICO;UNIODONTO MACEIÓ COOPERATIVA ODONTOLÓGICA;8;32291500\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.ok("import", "--tenant", "acme", "--kind", "accounts", "--file", dsrc)
 	book := excelize.NewFile()
 	_ = book.SetSheetRow("Sheet1", "A1", &[]any{"Código", "Razão Social", "Telefone", "E-mail"})
 	_ = book.SetSheetRow("Sheet1", "A2", &[]any{"0099", "=1+1", "(47) 3333-2222", "x@"})

@@ -268,10 +268,26 @@ func line(r schema.ReportRow) []string {
 		field = r.Field
 	}
 	return []string{
-		kindPT[r.Kind], r.ExternalID, r.Name, r.Company, field, StoredValue(r), "",
+		kindPT[r.Kind], r.ExternalID, r.Name, r.Company, field, storedWithDDD(r), "",
 		statusPT[r.Status], describe(r.Reasons), r.Suggestion, Ref(r.PhoneID, r.Raw, r.Override),
 	}
 }
+
+// storedWithDDD is the Valor no CRM cell: the stored value and, under it,
+// the row's DDD cell the number was read with, which reasons such as
+// ddd_split speak of. It is inside the value's cell, not a column of its
+// own, so that reports written before it keep their columns; fixes apply
+// reads the row by its ref, never by this cell.
+func storedWithDDD(r schema.ReportRow) string {
+	v := StoredValue(r)
+	if r.DDD == "" || r.Override != nil {
+		return v
+	}
+	return v + "\n" + dddCellLabel + r.DDD
+}
+
+// dddCellLabel introduces the CRM's DDD cell under the stored value.
+const dddCellLabel = "coluna de DDD: "
 
 // summarize counts the rows a report will hold and orders its sheets,
 // largest first, so that the summary and each sheet's size can be written
