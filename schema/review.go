@@ -100,7 +100,6 @@ type ReviewRow struct {
 	ReportRow
 	E164 string
 	Dial string
-	DDD  string // the row's DDD cell as received (phones.ddd), "" when none
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
