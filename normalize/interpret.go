@@ -164,6 +164,7 @@ type outcome struct {
 	hasAlt bool
 	bad    [2]byte // the unassigned DDD, for InvalidDDD
 	badPar string  // a parenthesised group that is no DDD: "9" of "(9)", "200" of "(200)"
+	stray  string  // digits before a parenthesised group that are no prefix: "1" of "1(82)"
 	badCol string  // the row's DDD column when it is the unassigned DDD
 
 	colConflict bool // alt is the reading with the row's DDD column
@@ -221,6 +222,14 @@ func (e engine) interpret(p *Profile, s *segment, o *outcome) bool {
 		// in front is a mistyped DDD, never part of the number.
 		o.invalid(Reasons(InvalidDDD))
 		o.badPar = string(d[:s.paren])
+		return true
+	}
+	if s.pre > 0 && !s.plus && !prefixDigits(d[:s.pre]) {
+		// "1(82)7807099": digits before the parentheses that are no
+		// trunk, carrier or country prefix. Read across the parentheses
+		// they make another subscriber (18 2780-7099): flag, never guess.
+		o.invalid(Reasons(InvalidDDD))
+		o.stray = string(d[:s.pre])
 		return true
 	}
 	rest, group := s.dddGroup()
@@ -487,4 +496,21 @@ func diagnoseBR(p *Profile, nsn []byte) Reasons {
 		return Reasons(TooLong)
 	}
 	return Reasons(InvalidNumber)
+}
+
+// prefixDigits reports whether the digits written before a parenthesised
+// group are a prefix that may stand there: the trunk "0" ("0 (11)"), a
+// carrier code after it ("015 (11)"), the country code "55" or "0055".
+func prefixDigits(p []byte) bool {
+	switch len(p) {
+	case 1:
+		return p[0] == '0'
+	case 2:
+		return p[0] == '5' && p[1] == '5'
+	case 3:
+		return p[0] == '0'
+	case 4:
+		return string(p) == "0055"
+	}
+	return false
 }

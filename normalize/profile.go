@@ -13,7 +13,7 @@ import (
 // libphonenumber's metadata (after "lpn"). Store it with each normalized
 // phone so stored numbers can be revalidated when it changes. A test fails
 // when the metadata version of the linked libphonenumber differs.
-const RulesVersion = "3+lpn9.0.36"
+const RulesVersion = "4+lpn9.0.36"
 
 // Profile is what of a tenant changes results: its default DDD and its dial
 // format. The zero value has no default DDD and the default dial format.

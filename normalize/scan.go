@@ -35,6 +35,7 @@ type segment struct {
 	moreE      int  // as a byte range in the cell
 	pstate     uint8
 	paren      int // digits inside a leading "(…)" group: "(47)" → 2, "(0xx47)" → 3
+	pre        int // digits before a "(" that came after digits: "55 (11)" → 2, "1(82)" → 1
 }
 
 // Parenthesis states of a segment: a leading "(" before any digit, then
@@ -49,6 +50,8 @@ func (s *segment) parenthesis(c byte) {
 	switch {
 	case c == '(' && s.n == 0 && s.pstate == parenNone:
 		s.pstate = parenOpen
+	case c == '(' && s.pre == 0 && s.pstate == parenNone:
+		s.pre = s.n
 	case c == ')' && s.pstate == parenOpen:
 		s.pstate, s.paren = parenClosed, s.n
 	}

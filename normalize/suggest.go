@@ -135,6 +135,9 @@ func (o *outcome) invalidSuggestion() string {
 	case o.rs.Has(InvalidDDD) && o.badCol != "":
 		return "DDD " + o.badCol + " da coluna de DDD não existe: confira o DDD"
 	case o.rs.Has(InvalidDDD):
+		if o.stray != "" {
+			return "Dígitos " + o.stray + " antes do DDD entre parênteses: confira o DDD e o número"
+		}
 		if o.badPar != "" {
 			return "DDD (" + o.badPar + ") não existe: um DDD tem dois dígitos; confira o DDD"
 		}

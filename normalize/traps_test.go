@@ -23,6 +23,12 @@ var trapVectors = []vector{
 	{in: "(9) 98123-4567", ddd: "-", want: []w{bad("invalid_ddd")}},
 	{in: "(113) 3241-5566", want: []w{bad("invalid_ddd")}}, // never DDD 11 + 33241-5566 or (11) 3324-1556…
 	{in: "(200)00000", want: []w{bad("invalid_ddd")}},
+	// Digits before the parentheses that are no prefix: never read across
+	// them (18 2780-7099 is another subscriber). Prefixes stay readable.
+	{in: "1(82)7807099", want: []w{bad("invalid_ddd")}},
+	{in: "7 (47) 3333-4444", want: []w{bad("invalid_ddd")}},
+	{in: "55 (47) 3333-4444", want: []w{ok("+554733334444", "004733334444", TypeFixed)}},
+	{in: "0 (47) 3333-4444", want: []w{ok("+554733334444", "004733334444", TypeFixed)}},
 	{in: "(3241-5566)", want: []w{fixed("+554732415566", "004732415566", TypeFixed, "added_default_ddd")}}, // a number in parentheses
 	{in: "(0) 11 3241-5566", want: []w{ok("+551132415566", "001132415566", TypeFixed)}},                    // "(0)" is the trunk prefix
 	{in: "(+1) 650 253 0000", want: []w{ok("+16502530000", "0016502530000", TypeForeign)}},
