@@ -417,11 +417,3 @@ func startLoader(t testing.TB, bin string, env []string, args ...string) *exec.C
 	}
 	return cmd
 }
-
-func colName(c int) string {
-	s := ""
-	for ; c > 0; c = (c - 1) / 26 {
-		s = string(rune('A'+(c-1)%26)) + s
-	}
-	return s
-}
