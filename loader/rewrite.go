@@ -90,10 +90,8 @@ func Rewrite(ctx context.Context, profile normalize.Profile, opts RewriteOptions
 	if opts.File == "" || opts.Out == "" {
 		return sum, cti3cx.Errorf(cti3cx.EINVALID, "rewrite: give --file and --out")
 	}
-	if same, err := samePath(opts.File, opts.Out); err != nil {
+	if err := CheckRewriteOut(opts.File, opts.Out); err != nil {
 		return sum, err
-	} else if same {
-		return sum, inputError(opts.Out, "--out must not be the input file")
 	}
 	switch strings.ToLower(filepath.Ext(opts.File)) {
 	case ".xlsx", ".xlsm":
@@ -106,6 +104,37 @@ func Rewrite(ctx context.Context, profile normalize.Profile, opts RewriteOptions
 	}
 	sum.Format = FormatCSV
 	return rewriteCSV(ctx, profile, opts, sum)
+}
+
+// CheckRewriteOut refuses, before anything is read or imported, an output
+// the rewrite could not write as asked: the input itself, an extension of
+// another format than the input's (an XLSX is rewritten as an XLSX, a CSV
+// as a CSV), or a directory that does not exist or is not writable. import
+// --rewrite calls it first, so that a bad --rewrite never follows a
+// committed import.
+func CheckRewriteOut(in, out string) error {
+	if same, err := samePath(in, out); err != nil {
+		return err
+	} else if same {
+		return inputError(out, "--out must not be the input file")
+	}
+	inExt, outExt := strings.ToLower(filepath.Ext(in)), strings.ToLower(filepath.Ext(out))
+	xlsx := func(e string) bool { return e == ".xlsx" || e == ".xlsm" }
+	other := xlsx(outExt) || outExt == ".xls" || outExt == ".json" || outExt == ".ndjson" || outExt == ".jsonl"
+	switch {
+	case xlsx(inExt) && !xlsx(outExt):
+		return inputError(out, "the rewrite of an XLSX is an XLSX: give an .xlsx output")
+	case !xlsx(inExt) && other:
+		return inputError(out, "the rewrite of a CSV/TSV is a CSV/TSV: give a .csv, .tsv or .txt output")
+	}
+	dir := filepath.Dir(out)
+	probe, err := os.CreateTemp(dir, ".cti3cx-rewrite-check-")
+	if err != nil {
+		return inputError(out, "cannot write in %s (%v)", dir, unwrapPathError(err))
+	}
+	probe.Close()
+	os.Remove(probe.Name())
+	return nil
 }
 
 func samePath(a, b string) (bool, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/cti3cx/cti3cx"
 	"github.com/cti3cx/cti3cx/cmd/internal/cli"
 	"github.com/cti3cx/cti3cx/loader"
 	"github.com/cti3cx/cti3cx/normalize"
@@ -117,6 +118,11 @@ func (a *importArgs) check(app *App) (loader.RewriteOptions, error) {
 		return ro, cli.Usagef("import: --no-header goes with neither --header-row nor --rewrite")
 	case opts.File == "" && opts.Feed == "":
 		return ro, cli.Usagef("import: give --file or --feed")
+	}
+	if a.rewriteOut != "" {
+		if err := loader.CheckRewriteOut(opts.File, a.rewriteOut); err != nil {
+			return ro, cti3cx.Errorf(cti3cx.EINVALID, "--rewrite: %w; nothing was imported", err)
+		}
 	}
 	if a.tokenEnv != "" {
 		opts.FeedOptions.Token = app.Getenv(a.tokenEnv)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,6 +29,34 @@ func TestRewriteWithoutDatabase(t *testing.T) {
 	}
 	if code, _, errOut := c.run("", "rewrite", "--file", in, "--out", in, "--ddd", "47"); code != 2 || !strings.Contains(errOut, "must not be the input") {
 		t.Fatalf("out = in: exit %d %s", code, errOut)
+	}
+	for _, tt := range []struct{ out, want string }{
+		{filepath.Join(dir, "c.xlsx"), "a CSV/TSV is a CSV/TSV"},
+		{filepath.Join(dir, "missing", "c.csv"), "cannot write in"},
+	} {
+		if code, _, errOut := c.run("", "rewrite", "--file", in, "--out", tt.out, "--ddd", "47"); code != 2 || !strings.Contains(errOut, tt.want) {
+			t.Errorf("rewrite --out %s: exit %d %q, want 2 and %q", tt.out, code, errOut, tt.want)
+		}
+	}
+}
+
+// A --rewrite that cannot be written is refused before the import, so that
+// exit 2 keeps meaning "nothing was written".
+func TestImportRewriteCheckedFirst(t *testing.T) {
+	e := newImportEnv(t)
+	in := e.sample("contacts.csv")
+	for _, out := range []string{filepath.Join(e.dir, "missing", "out.csv"), filepath.Join(e.dir, "out.xlsx")} {
+		code, _, errOut := e.cli.run("", "import", "--tenant", "acme", "--file", in, "--rewrite", out)
+		if code != 2 || !strings.Contains(errOut, "nothing was imported") {
+			t.Fatalf("import --rewrite %s: exit %d %q, want 2 and nothing imported", out, code, errOut)
+		}
+	}
+	var n int
+	if err := e.db.Pool.QueryRow(context.Background(), "SELECT count(*) FROM import_runs").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d import runs recorded for refused --rewrite paths, want 0", n)
 	}
 }
 
