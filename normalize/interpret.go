@@ -224,13 +224,10 @@ func (e engine) interpret(p *Profile, s *segment, o *outcome) bool {
 		o.badPar = string(d[:s.paren])
 		return true
 	}
-	if s.pre > 0 && !s.plus && !prefixDigits(d[:s.pre]) {
-		// "1(82)7807099": digits before the parentheses that are no
-		// trunk, carrier or country prefix. Read across the parentheses
-		// they make another subscriber (18 2780-7099): flag, never guess.
-		o.invalid(Reasons(InvalidDDD))
-		o.stray = string(d[:s.pre])
-		return true
+	if s.pre > 0 && !s.plus && s.pre <= len(d) {
+		if done := midGroup(s, d, o); done {
+			return true
+		}
 	}
 	rest, group := s.dddGroup()
 	if group && rest > 0 && rest < 8 {
@@ -496,6 +493,32 @@ func diagnoseBR(p *Profile, nsn []byte) Reasons {
 		return Reasons(TooLong)
 	}
 	return Reasons(InvalidNumber)
+}
+
+// midGroup judges a parenthesised group written after digits ("0 (47)
+// 3333-4444", "1(82)7807099"). The digits before it must be a prefix, the
+// group a DDD and the rest a whole subscriber number; otherwise the number
+// is flagged, never read across the parentheses as another subscriber.
+func midGroup(s *segment, d []byte, o *outcome) bool {
+	if !prefixDigits(d[:s.pre]) {
+		o.invalid(Reasons(InvalidDDD))
+		o.stray = string(d[:s.pre])
+		return true
+	}
+	if s.preClose == 0 {
+		return false // "0 (47 3333-4444": no group closed; read as written
+	}
+	group, rest := s.preClose-s.pre, s.n-s.preClose
+	switch {
+	case group != 2 && !(group == 3 && d[s.pre] == '0'):
+		o.invalid(Reasons(InvalidDDD))
+		o.badPar = string(d[s.pre:s.preClose])
+		return true
+	case rest < 8:
+		o.invalid(Reasons(TooShort))
+		return true
+	}
+	return false
 }
 
 // prefixDigits reports whether the digits written before a parenthesised

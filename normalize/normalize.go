@@ -204,6 +204,10 @@ func (p *Profile) complete(prev *Result, s *segment, work string, m mode) (Resul
 	var b [maxDigits + 2]byte
 	nsn := append(b[:0], prev.E164[3:]...)
 	copy(nsn[len(nsn)-s.n:], s.digits())
+	if placeholderDigits(nsn[2:]) || len(nsn) == 11 && placeholderDigits(nsn[3:]) {
+		// "5555-5000 & 555": the completion is a filler, never a number.
+		return Result{}, true, false
+	}
 	e := engine{slow: m == modeSlow}
 	t, v := e.br(nsn)
 	if v == vUnsure {

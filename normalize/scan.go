@@ -36,6 +36,7 @@ type segment struct {
 	pstate     uint8
 	paren      int // digits inside a leading "(…)" group: "(47)" → 2, "(0xx47)" → 3
 	pre        int // digits before a "(" that came after digits: "55 (11)" → 2, "1(82)" → 1
+	preClose   int // digits before that group's ")": "55 (11)" → 4
 }
 
 // Parenthesis states of a segment: a leading "(" before any digit, then
@@ -50,8 +51,8 @@ func (s *segment) parenthesis(c byte) {
 	switch {
 	case c == '(' && s.n == 0 && s.pstate == parenNone:
 		s.pstate = parenOpen
-	case c == '(' && s.pre == 0 && s.pstate == parenNone:
-		s.pre = s.n
+	case c == ')' && s.pre > 0 && s.preClose == 0 && s.pstate == parenNone:
+		s.preClose = s.n
 	case c == ')' && s.pstate == parenOpen:
 		s.pstate, s.paren = parenClosed, s.n
 	}
@@ -287,6 +288,9 @@ func scanSegment(str string, i int, s *segment) int {
 		case c == '(' || c == ')':
 			if c == '(' && s.n >= 8 && i+1 < len(str) && isDigit(str[i+1]) {
 				return i // "(11) 3333-4444 (11) 98765-4321"
+			}
+			if c == '(' && s.n > 0 && s.n <= 4 && s.pre == 0 && s.pstate == parenNone {
+				s.pre = s.n // a group after a prefix: "0 (47)", "55(47)", "1(82)"
 			}
 			s.parenthesis(c)
 			s.mark(i, i+1)

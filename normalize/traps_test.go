@@ -29,6 +29,10 @@ var trapVectors = []vector{
 	{in: "7 (47) 3333-4444", want: []w{bad("invalid_ddd")}},
 	{in: "55 (47) 3333-4444", want: []w{ok("+554733334444", "004733334444", TypeFixed)}},
 	{in: "0 (47) 3333-4444", want: []w{ok("+554733334444", "004733334444", TypeFixed)}},
+	{in: "0(47)986543", want: []w{bad("too_short")}}, // never 4798-6543 under the default DDD
+	{in: "55 (4) 73333-4444", want: []w{bad("invalid_ddd")}},
+	// A word or an extension in parentheses after a whole number is no group.
+	{in: "98765-4321 (whatsapp)", want: []w{fixed("+5547987654321", "0047987654321", TypeMobile, "added_default_ddd")}},
 	{in: "(3241-5566)", want: []w{fixed("+554732415566", "004732415566", TypeFixed, "added_default_ddd")}}, // a number in parentheses
 	{in: "(0) 11 3241-5566", want: []w{ok("+551132415566", "001132415566", TypeFixed)}},                    // "(0)" is the trunk prefix
 	{in: "(+1) 650 253 0000", want: []w{ok("+16502530000", "0016502530000", TypeForeign)}},
