@@ -7,6 +7,9 @@ PKGS    := ./...
 # a duration run with a spurious "context deadline exceeded" (golang/go#75804,
 # fixed in 1.27). Minimization is capped by count for the same reason.
 FUZZTIME ?= 100000x
+# make test fuzzes each target briefly, as a smoke run on top of the seed
+# corpora that go test already runs; make fuzz is the longer search.
+TESTFUZZTIME ?= 10000x
 FUZZMINIMIZE ?= 100x
 # cmd/cti3cx-loader's tests take ~5 minutes on a loaded 2-core machine: more
 # than go test's default 10-minute budget allows when several suites share it.
@@ -24,7 +27,7 @@ build: ## build both binaries, static, into bin/
 
 test: ## run every test against a real PostgreSQL, with -race, then fuzz briefly
 	$(GO) test -race -count=1 -timeout=$(TESTTIMEOUT) $(PKGS)
-	$(MAKE) --no-print-directory fuzz
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(TESTFUZZTIME)
 
 fuzz: ## run every fuzz target for FUZZTIME executions (default 100000x)
 	@$(GO) test -list '^Fuzz' $(PKGS) | awk '/^Fuzz/ {t[n++] = $$1} /^ok/ {for (i = 0; i < n; i++) print $$2, t[i]; n = 0}' > .fuzz-targets
