@@ -16,12 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/cti3cx/cti3cx/api"
 	"github.com/cti3cx/cti3cx/api/apitest"
 	"github.com/cti3cx/cti3cx/schema"
-	"github.com/cti3cx/cti3cx/schema/schematest"
 )
 
 // The load benchmarks drive the real handler on a loopback listener with 16
@@ -43,18 +40,7 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B, phones int) *benchEnv {
 	b.Helper()
-	cfg, err := pgxpool.ParseConfig(schematest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg.MaxConns = concurrency
-	cfg.MinConns = concurrency
-	api.TunePool(cfg) // the minimal handler shares the pool, and the tuning
-	db, err := schema.OpenConfig(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(db.Close)
+	db := apitest.TunedDB(b, concurrency) // the minimal handler shares the pool, and the tuning
 	ten := apitest.NewTenant(b, db, schema.Tenant{Slug: "bench", DefaultDDD: "47"})
 	ten.Bulk(b, 0, phones)
 	srv := api.NewServer(api.Deps{DB: db})

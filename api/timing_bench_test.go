@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/cti3cx/cti3cx/api"
 	"github.com/cti3cx/cti3cx/api/apitest"
 	"github.com/cti3cx/cti3cx/schema"
-	"github.com/cti3cx/cti3cx/schema/schematest"
 )
 
 // BenchmarkAuthTiming measures whether a prober can tell an unknown tenant
@@ -29,17 +26,7 @@ import (
 //
 //	go test -run '^$' -bench AuthTiming -benchtime 4000x ./api/
 func BenchmarkAuthTiming(b *testing.B) {
-	// The pool as cti3cx-api tunes it (generic plans).
-	cfg, err := pgxpool.ParseConfig(schematest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	api.TunePool(cfg)
-	db, err := schema.OpenConfig(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(db.Close)
+	db := apitest.TunedDB(b, 0)
 	acme := apitest.NewTenant(b, db, schema.Tenant{Slug: "acme", DefaultDDD: "47"})
 	for _, role := range []schema.Role{schema.RolePBX, schema.RoleSync} {
 		if _, _, err := db.IssueToken(context.Background(), acme.ID, "more", role); err != nil {

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/cti3cx/cti3cx/api"
 	"github.com/cti3cx/cti3cx/api/apitest"
@@ -23,7 +22,6 @@ import (
 	"github.com/cti3cx/cti3cx/normalize"
 	"github.com/cti3cx/cti3cx/review"
 	"github.com/cti3cx/cti3cx/schema"
-	"github.com/cti3cx/cti3cx/schema/schematest"
 )
 
 // benchFlagged is the size the review list must stay fast at.
@@ -67,16 +65,7 @@ func seedFlagged(b *testing.B, db *schema.DB, ten schema.Tenant, n int) {
 // (generic plans), with a tenant of benchFlagged flagged phones.
 func benchServer(b *testing.B) (*httptest.Server, *schema.DB, *apitest.Tenant, string) {
 	b.Helper()
-	cfg, err := pgxpool.ParseConfig(schematest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	api.TunePool(cfg)
-	db, err := schema.OpenConfig(context.Background(), cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(db.Close)
+	db := apitest.TunedDB(b, 0)
 	ten := apitest.NewTenant(b, db, schema.Tenant{Slug: "acme", DefaultDDD: "47"})
 	staff := ten.IssueToken(b, "Maria", schema.RoleStaff)
 	t0 := time.Now()
